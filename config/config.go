@@ -219,6 +219,6 @@ func (in Instance) Target() probe.Target {
 		Name: in.Name, URL: in.URL, Owner: in.Owner, Environment: in.Environment, Labels: in.Labels,
 		Credentials: probe.Credentials{Username: in.Credentials.Username, Password: in.Credentials.Password,
 			Orgao: in.Credentials.Orgao, Token: in.Credentials.Token},
-		Source: "static",
+		Probes: in.Probes, Source: "static",
 	}
 }

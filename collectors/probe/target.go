@@ -13,6 +13,8 @@ type Target struct {
 	Environment string            `json:"environment,omitempty"`
 	Labels      map[string]string `json:"labels,omitempty"`
 	Credentials Credentials       `json:"-"`
+	// Probes restricts which probes run for this target; empty means every enabled probe.
+	Probes []string `json:"probes,omitempty"`
 	// Source says where the target came from: "static" or a discovery source name.
 	Source string `json:"source,omitempty"`
 }

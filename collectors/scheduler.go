@@ -1,0 +1,427 @@
+package collectors
+
+import (
+	"container/heap"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"hash/fnv"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/robfig/cron/v3"
+
+	"github.com/vigia-sei/vigia/collectors/probe"
+)
+
+// Prober probes one target once. It must honour ctx's deadline and never panic.
+type Prober interface {
+	Name() string
+	Probe(ctx context.Context, t probe.Target) probe.Result
+}
+
+// ResultHandler consumes every Result. It is called from worker goroutines and must not block for
+// long: slow consumers buffer on their side.
+type ResultHandler interface {
+	HandleResult(probe.Result)
+}
+
+// ResultHandlerFunc adapts a function.
+type ResultHandlerFunc func(probe.Result)
+
+// HandleResult calls f.
+func (f ResultHandlerFunc) HandleResult(r probe.Result) { f(r) }
+
+// Plan says when and for how long a prober runs.
+type Plan struct {
+	Prober   Prober
+	Interval time.Duration
+	// Cron, when set, replaces Interval; CronSpec is its text (to tell whether a reload changed it).
+	Cron     cron.Schedule
+	CronSpec string
+	Timeout  time.Duration
+}
+
+// SchedulerOptions configure a Scheduler.
+type SchedulerOptions struct {
+	Concurrency int
+	// CronSpread spreads instances of a cron-scheduled probe over this window.
+	CronSpread time.Duration
+	// StartSpread bounds how long after start (or after an instance appears) its first run waits,
+	// so first results come fast without every instance starting in the same millisecond.
+	StartSpread time.Duration
+	Logger      *slog.Logger
+	Registerer  prometheus.Registerer
+}
+
+// Scheduler runs every (target, prober) pair on its plan with bounded concurrency. A hung instance
+// holds one worker until its deadline and nothing else: runs are never serialised per instance.
+type Scheduler struct {
+	opts    SchedulerOptions
+	handler ResultHandler
+	log     *slog.Logger
+
+	mu    sync.Mutex
+	jobs  map[jobKey]*job
+	queue jobHeap
+	wake  chan struct{}
+
+	work      chan dispatch
+	inFlight  atomic.Int64
+	scheduled atomic.Bool
+	m         schedulerMetrics
+}
+
+type jobKey struct{ instance, probe string }
+
+type job struct {
+	key     jobKey
+	target  probe.Target
+	plan    Plan
+	next    time.Time
+	phase   time.Duration // deterministic per-key offset within the interval
+	origin  time.Time     // the time phases are counted from
+	running atomic.Bool
+	index   int
+}
+
+type dispatch struct {
+	j         *job
+	scheduled time.Time
+}
+
+type schedulerMetrics struct {
+	lag      *prometheus.HistogramVec
+	runs     *prometheus.CounterVec
+	skipped  *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	jobs     *prometheus.GaugeVec
+}
+
+// NewScheduler builds a scheduler; Run starts it.
+func NewScheduler(opts SchedulerOptions, h ResultHandler) *Scheduler {
+	if opts.Concurrency < 1 {
+		opts.Concurrency = 64
+	}
+	if opts.StartSpread <= 0 {
+		opts.StartSpread = 10 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	s := &Scheduler{
+		opts: opts, handler: h, log: opts.Logger,
+		jobs: map[jobKey]*job{}, wake: make(chan struct{}, 1),
+		work: make(chan dispatch, opts.Concurrency),
+	}
+	s.m = schedulerMetrics{
+		lag: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "vigia_probe_start_lag_seconds", Help: "Delay between when a probe was due and when it started.",
+			Buckets: []float64{.001, .005, .01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"probe"}),
+		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vigia_probe_runs_total", Help: "Probe runs by outcome (success, failure, timeout).",
+		}, []string{"probe", "outcome"}),
+		skipped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vigia_probe_skipped_total", Help: "Runs skipped because the previous run of the same probe on the same instance was still going.",
+		}, []string{"probe"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "vigia_probe_run_duration_seconds", Help: "Wall time of probe runs.",
+			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
+		}, []string{"probe"}),
+		jobs: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "vigia_scheduled_jobs", Help: "Scheduled (instance, probe) pairs.",
+		}, []string{"probe"}),
+	}
+	if r := opts.Registerer; r != nil {
+		r.MustRegister(s.m.lag, s.m.runs, s.m.skipped, s.m.duration, s.m.jobs,
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "vigia_scheduler_queue_depth", Help: "Due probe runs waiting for a free worker.",
+			}, func() float64 { return float64(len(s.work)) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "vigia_probes_in_flight", Help: "Probe runs executing now.",
+			}, func() float64 { return float64(s.inFlight.Load()) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "vigia_scheduler_concurrency", Help: "Maximum concurrent probe runs.",
+			}, func() float64 { return float64(opts.Concurrency) }),
+		)
+	}
+	return s
+}
+
+// Update replaces the set of targets and plans. Pairs that already existed with the same schedule
+// keep their next run time, so a reload does not reshuffle or burst the fleet.
+func (s *Scheduler) Update(targets []probe.Target, plans []Plan) {
+	now := time.Now()
+	s.mu.Lock()
+	old := s.jobs
+	s.jobs = make(map[jobKey]*job, len(targets)*len(plans))
+	counts := map[string]int{}
+	for _, t := range targets {
+		for _, p := range plans {
+			name := p.Prober.Name()
+			if !wants(t, name) {
+				continue
+			}
+			k := jobKey{t.Name, name}
+			if j, ok := old[k]; ok && j.plan.Interval == p.Interval && j.plan.CronSpec == p.CronSpec {
+				j.target, j.plan = t, p
+				s.jobs[k] = j
+				counts[name]++
+				continue
+			}
+			j := &job{key: k, target: t, plan: p, origin: now}
+			j.phase = s.phase(k, p)
+			j.next = s.first(j, now)
+			s.jobs[k] = j
+			counts[name]++
+		}
+	}
+	s.queue = s.queue[:0]
+	for _, j := range s.jobs {
+		s.queue = append(s.queue, j)
+	}
+	heap.Init(&s.queue)
+	s.mu.Unlock()
+	s.m.jobs.Reset()
+	for name, n := range counts {
+		s.m.jobs.WithLabelValues(name).Set(float64(n))
+	}
+	s.scheduled.Store(true)
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+func wants(t probe.Target, name string) bool {
+	if len(t.Probes) == 0 {
+		return true
+	}
+	for _, p := range t.Probes {
+		if p == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Scheduled reports whether a schedule has been installed (readiness).
+func (s *Scheduler) Scheduled() bool { return s.scheduled.Load() }
+
+func (s *Scheduler) phase(k jobKey, p Plan) time.Duration {
+	h := fnv.New64a()
+	h.Write([]byte(k.instance))
+	h.Write([]byte{0})
+	h.Write([]byte(k.probe))
+	window := p.Interval
+	if p.Cron != nil {
+		window = s.opts.CronSpread
+	}
+	if window <= 0 {
+		return 0
+	}
+	return time.Duration(h.Sum64() % uint64(window))
+}
+
+// first is the first run: soon (within StartSpread) for interval probes, the next cron slot plus
+// the spread for cron probes.
+func (s *Scheduler) first(j *job, now time.Time) time.Time {
+	if j.plan.Cron != nil {
+		return j.plan.Cron.Next(now).Add(j.phase)
+	}
+	spread := min(s.opts.StartSpread, j.plan.Interval)
+	return now.Add(time.Duration(int64(j.phase) % int64(spread)))
+}
+
+// following is the run after one that was due at `due`: the next slot of this pair's phase that is
+// at least half an interval away, so the cadence settles on the phase and load stays flat.
+func (s *Scheduler) following(j *job, due, now time.Time) time.Time {
+	if j.plan.Cron != nil {
+		base := due.Add(-j.phase)
+		next := j.plan.Cron.Next(base)
+		if next.Add(j.phase).Before(now) {
+			next = j.plan.Cron.Next(now.Add(-j.phase))
+		}
+		return next.Add(j.phase)
+	}
+	iv := j.plan.Interval
+	after := due.Add(iv / 2)
+	if after.Before(now) {
+		after = now // we are behind: skip missed slots instead of bursting them
+	}
+	start := j.origin.Add(j.phase)
+	d := after.Sub(start)
+	k := d / iv // Go truncates towards zero, which is the ceiling for negative d
+	if d > 0 && d%iv != 0 {
+		k++
+	}
+	return start.Add(k * iv)
+}
+
+// Run dispatches due probes until ctx ends, then waits for running probes to finish or be cut off
+// by their own deadlines.
+func (s *Scheduler) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for i := 0; i < s.opts.Concurrency; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case d := <-s.work:
+					s.execute(ctx, d)
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	s.dispatchLoop(ctx)
+	wg.Wait()
+}
+
+func (s *Scheduler) dispatchLoop(ctx context.Context) {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		s.mu.Lock()
+		if len(s.queue) == 0 {
+			s.mu.Unlock()
+			select {
+			case <-s.wake:
+				continue
+			case <-ctx.Done():
+				return
+			}
+		}
+		j := s.queue[0]
+		now := time.Now()
+		if wait := j.next.Sub(now); wait > 0 {
+			s.mu.Unlock()
+			timer.Reset(wait)
+			select {
+			case <-timer.C:
+			case <-s.wake:
+				if !timer.Stop() {
+					<-timer.C
+				}
+			case <-ctx.Done():
+				return
+			}
+			continue
+		}
+		due := j.next
+		j.next = s.following(j, due, now)
+		heap.Fix(&s.queue, 0)
+		s.mu.Unlock()
+
+		if !j.running.CompareAndSwap(false, true) {
+			s.m.skipped.WithLabelValues(j.key.probe).Inc()
+			continue
+		}
+		select {
+		case s.work <- dispatch{j: j, scheduled: due}:
+		case <-ctx.Done():
+			j.running.Store(false)
+			return
+		}
+	}
+}
+
+func (s *Scheduler) execute(ctx context.Context, d dispatch) {
+	j := d.j
+	defer j.running.Store(false)
+	start := time.Now()
+	s.m.lag.WithLabelValues(j.key.probe).Observe(start.Sub(d.scheduled).Seconds())
+	s.inFlight.Add(1)
+	defer s.inFlight.Add(-1)
+	r := RunProbe(ctx, j.plan.Prober, j.target, j.plan.Timeout)
+	outcome := "success"
+	switch {
+	case r.OK:
+	case r.Values["timeout"] == 1:
+		outcome = "timeout"
+	default:
+		outcome = "failure"
+	}
+	s.m.runs.WithLabelValues(j.key.probe, outcome).Inc()
+	s.m.duration.WithLabelValues(j.key.probe).Observe(time.Since(start).Seconds())
+	if s.handler != nil {
+		s.handler.HandleResult(r)
+	}
+}
+
+// RunProbe runs one prober with a deadline and fills the fields every Result must have. A prober
+// that ignores its deadline is abandoned (its goroutine finishes on its own) and reported as a
+// timeout, so it can never hold a worker forever.
+func RunProbe(ctx context.Context, p Prober, t probe.Target, timeout time.Duration) probe.Result {
+	start := time.Now()
+	pctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	done := make(chan probe.Result, 1)
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				r := probe.Result{}
+				r.Fail("prober crashed; this is a vigia bug, please report it")
+				done <- r
+			}
+		}()
+		done <- p.Probe(pctx, t)
+	}()
+	var r probe.Result
+	select {
+	case r = <-done:
+	case <-pctx.Done():
+		// Grace for a prober that is returning its own timeout result right now.
+		select {
+		case r = <-done:
+		case <-time.After(100 * time.Millisecond):
+			r = probe.Result{}
+			r.Fail("no answer within " + timeout.String())
+			r.SetValue("timeout", 1)
+		}
+	}
+	if r.ID == "" {
+		r.ID = newID()
+	}
+	r.Target = t
+	r.Probe = p.Name()
+	if r.Start.IsZero() {
+		r.Start = start
+	}
+	if r.Duration == 0 {
+		r.Duration = time.Since(start)
+	}
+	if !r.OK && r.Error == "" {
+		r.Error = "probe failed"
+	}
+	if !r.OK && pctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+		r.SetValue("timeout", 1)
+	}
+	return r
+}
+
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// jobHeap orders jobs by next run.
+type jobHeap []*job
+
+func (h jobHeap) Len() int           { return len(h) }
+func (h jobHeap) Less(i, j int) bool { return h[i].next.Before(h[j].next) }
+func (h jobHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i]; h[i].index = i; h[j].index = j }
+func (h *jobHeap) Push(x any)        { j := x.(*job); j.index = len(*h); *h = append(*h, j) }
+func (h *jobHeap) Pop() any {
+	old := *h
+	j := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return j
+}

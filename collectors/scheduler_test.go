@@ -1,0 +1,248 @@
+package collectors
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/robfig/cron/v3"
+
+	"github.com/vigia-sei/vigia/collectors/probe"
+)
+
+type collected struct {
+	mu  sync.Mutex
+	all map[string][]probe.Result
+}
+
+func (c *collected) HandleResult(r probe.Result) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.all == nil {
+		c.all = map[string][]probe.Result{}
+	}
+	c.all[r.Target.Name] = append(c.all[r.Target.Name], r)
+}
+
+func (c *collected) snapshot() map[string][]probe.Result {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string][]probe.Result, len(c.all))
+	for k, v := range c.all {
+		out[k] = append([]probe.Result(nil), v...)
+	}
+	return out
+}
+
+// hangingFleet serves 100 instances over real HTTP; inst-042 accepts and never answers.
+func hangingFleet(t *testing.T) (*httptest.Server, []probe.Target) {
+	t.Helper()
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/inst-042/") {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		fmt.Fprint(w, "<form id=\"frmLogin\"></form>")
+	}))
+	t.Cleanup(func() { close(release); srv.Close() })
+	var targets []probe.Target
+	for i := 0; i < 100; i++ {
+		name := fmt.Sprintf("inst-%03d", i)
+		targets = append(targets, probe.Target{Name: name, URL: srv.URL + "/" + name})
+	}
+	return srv, targets
+}
+
+func TestHungInstanceDoesNotDelayOthers(t *testing.T) {
+	_, targets := hangingFleet(t)
+	reg := prometheus.NewRegistry()
+	got := &collected{}
+	// Fewer workers than instances, so head-of-line blocking would show if it existed.
+	s := NewScheduler(SchedulerOptions{Concurrency: 8, StartSpread: 100 * time.Millisecond, Registerer: reg}, got)
+	const interval = 300 * time.Millisecond
+	s.Update(targets, []Plan{{Prober: NewHTTPProber(HTTPOptions{}), Interval: interval, Timeout: 500 * time.Millisecond}})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.Run(ctx); close(done) }()
+	time.Sleep(2 * time.Second)
+	cancel()
+	<-done
+
+	res := got.snapshot()
+	for _, tg := range targets {
+		rs := res[tg.Name]
+		if tg.Name == "inst-042" {
+			if len(rs) == 0 {
+				t.Fatalf("hung instance produced no result")
+			}
+			for _, r := range rs {
+				if r.OK || r.Values["timeout"] != 1 {
+					t.Errorf("hung instance: want timeout failure, got ok=%v err=%q", r.OK, r.Error)
+				}
+			}
+			continue
+		}
+		// ~2s of 300ms cadence: at least 5 runs each, every one successful.
+		if len(rs) < 5 {
+			t.Errorf("%s probed %d times in 2s, want >= 5 (delayed by the hung instance?)", tg.Name, len(rs))
+		}
+		for _, r := range rs {
+			if !r.OK {
+				t.Errorf("%s: unexpected failure %q", tg.Name, r.Error)
+			}
+		}
+	}
+	// Start lag stays small for everyone: p99 well under one interval.
+	if n := testutil.CollectAndCount(reg, "vigia_probe_start_lag_seconds"); n == 0 {
+		t.Fatal("no lag histogram")
+	}
+	mfs, _ := reg.Gather()
+	for _, mf := range mfs {
+		if mf.GetName() != "vigia_probe_start_lag_seconds" {
+			continue
+		}
+		h := mf.GetMetric()[0].GetHistogram()
+		var slow uint64
+		for _, b := range h.GetBucket() {
+			if b.GetUpperBound() == 0.1 {
+				slow = h.GetSampleCount() - b.GetCumulativeCount()
+			}
+		}
+		if float64(slow) > 0.01*float64(h.GetSampleCount()) {
+			t.Errorf("%d of %d runs started more than 100ms late", slow, h.GetSampleCount())
+		}
+	}
+}
+
+func TestUpdateKeepsPhaseAndDropsRemoved(t *testing.T) {
+	s := NewScheduler(SchedulerOptions{Concurrency: 1}, nil)
+	p := NewHTTPProber(HTTPOptions{})
+	a := probe.Target{Name: "a", URL: "http://127.0.0.1:1"}
+	b := probe.Target{Name: "b", URL: "http://127.0.0.1:1"}
+	s.Update([]probe.Target{a, b}, []Plan{{Prober: p, Interval: time.Minute, Timeout: time.Second}})
+	next := s.jobs[jobKey{"a", "http"}].next
+	s.Update([]probe.Target{a}, []Plan{{Prober: p, Interval: time.Minute, Timeout: time.Second}})
+	if len(s.jobs) != 1 || len(s.queue) != 1 {
+		t.Fatalf("removed target still scheduled: %d jobs", len(s.jobs))
+	}
+	if got := s.jobs[jobKey{"a", "http"}].next; !got.Equal(next) {
+		t.Errorf("reload moved the next run from %v to %v", next, got)
+	}
+	s.Update([]probe.Target{a}, []Plan{{Prober: p, Interval: 2 * time.Minute, Timeout: time.Second}})
+	if s.jobs[jobKey{"a", "http"}].plan.Interval != 2*time.Minute {
+		t.Error("changed interval not applied")
+	}
+}
+
+func TestPerTargetProbeRestriction(t *testing.T) {
+	s := NewScheduler(SchedulerOptions{Concurrency: 1}, nil)
+	only := probe.Target{Name: "a", URL: "http://x", Probes: []string{"version"}}
+	s.Update([]probe.Target{only}, []Plan{{Prober: NewHTTPProber(HTTPOptions{}), Interval: time.Minute, Timeout: time.Second}})
+	if len(s.jobs) != 0 {
+		t.Fatal("http probe scheduled for a target that only wants version")
+	}
+}
+
+func TestFollowingRuns(t *testing.T) {
+	origin := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	spec, _ := cron.ParseStandard("*/5 * * * *")
+	tests := []struct {
+		name     string
+		plan     Plan
+		phase    time.Duration
+		due, now time.Time
+		want     time.Time
+	}{
+		{"on phase", Plan{Interval: time.Minute}, 10 * time.Second, origin.Add(70 * time.Second), origin.Add(70 * time.Second), origin.Add(130 * time.Second)},
+		{"first run early", Plan{Interval: time.Minute}, 50 * time.Second, origin.Add(time.Second), origin.Add(time.Second), origin.Add(50 * time.Second)},
+		{"behind skips missed slots", Plan{Interval: time.Minute}, 0, origin.Add(60 * time.Second), origin.Add(200 * time.Second), origin.Add(240 * time.Second)},
+		{"cron with spread", Plan{Cron: spec, CronSpec: "*/5 * * * *"}, 7 * time.Second, origin.Add(5*time.Minute + 7*time.Second), origin.Add(5*time.Minute + 7*time.Second), origin.Add(10*time.Minute + 7*time.Second)},
+	}
+	s := NewScheduler(SchedulerOptions{}, nil)
+	for _, tt := range tests {
+		j := &job{plan: tt.plan, phase: tt.phase, origin: origin}
+		if got := s.following(j, tt.due, tt.now); !got.Equal(tt.want) {
+			t.Errorf("%s: got %v, want %v", tt.name, got.Sub(origin), tt.want.Sub(origin))
+		}
+	}
+}
+
+type panicky struct{}
+
+func (panicky) Name() string { return "panicky" }
+func (panicky) Probe(context.Context, probe.Target) probe.Result {
+	panic("boom")
+}
+
+type deaf struct{ stop chan struct{} }
+
+func (deaf) Name() string { return "deaf" }
+func (d deaf) Probe(context.Context, probe.Target) probe.Result {
+	<-d.stop // ignores its context on purpose
+	return probe.Result{OK: true}
+}
+
+func TestRunProbeContainsBadProbers(t *testing.T) {
+	r := RunProbe(context.Background(), panicky{}, probe.Target{Name: "x"}, time.Second)
+	if r.OK || r.Probe != "panicky" || r.ID == "" || r.Target.Name != "x" {
+		t.Errorf("panic not turned into a failed result: %+v", r)
+	}
+	d := deaf{stop: make(chan struct{})}
+	defer close(d.stop)
+	start := time.Now()
+	r = RunProbe(context.Background(), d, probe.Target{Name: "x"}, 50*time.Millisecond)
+	if r.OK || r.Values["timeout"] != 1 || time.Since(start) > time.Second {
+		t.Errorf("prober ignoring its deadline held the worker: %+v after %v", r, time.Since(start))
+	}
+}
+
+func TestShardsCoverFleetOnceAndMoveLittle(t *testing.T) {
+	const fleet = 10000
+	names := make([]string, fleet)
+	for i := range names {
+		names[i] = fmt.Sprintf("orgao-%05d", i)
+	}
+	for _, n := range []int{1, 2, 3, 5, 8} {
+		count := make([]int, n)
+		for _, name := range names {
+			owners := 0
+			for i := 0; i < n; i++ {
+				if InShard(name, i, n) {
+					owners++
+					count[i]++
+				}
+			}
+			if owners != 1 {
+				t.Fatalf("%s owned by %d of %d shards", name, owners, n)
+			}
+		}
+		for i, c := range count {
+			if want := fleet / n; c < want*8/10 || c > want*12/10 {
+				t.Errorf("n=%d shard %d has %d instances, want about %d", n, i, c, want)
+			}
+		}
+	}
+	for n := 1; n < 8; n++ {
+		moved := 0
+		for _, name := range names {
+			if ShardOf(name, n) != ShardOf(name, n+1) {
+				moved++
+			}
+		}
+		// Ideal is fleet/(n+1); allow 20% slack.
+		if ideal := fleet / (n + 1); moved > ideal*12/10 {
+			t.Errorf("going from %d to %d shards moved %d instances, ideal %d", n, n+1, moved, ideal)
+		}
+	}
+}
