@@ -339,7 +339,9 @@ func (s *Scheduler) execute(ctx context.Context, d dispatch) {
 	s.m.lag.WithLabelValues(j.key.probe).Observe(start.Sub(d.scheduled).Seconds())
 	s.inFlight.Add(1)
 	defer s.inFlight.Add(-1)
-	r := RunProbe(ctx, j.plan.Prober, j.target, j.plan.Timeout)
+	// A run that has started finishes within its own deadline even when vigia is shutting down:
+	// a probe cut short by SIGTERM would report a failure the instance never had.
+	r := RunProbe(context.WithoutCancel(ctx), j.plan.Prober, j.target, j.plan.Timeout)
 	outcome := "success"
 	switch {
 	case r.OK:

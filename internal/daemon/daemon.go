@@ -1,0 +1,304 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	vcollectors "github.com/vigia-sei/vigia/collectors"
+	"github.com/vigia-sei/vigia/collectors/probe"
+	"github.com/vigia-sei/vigia/config"
+	"github.com/vigia-sei/vigia/internal/server"
+)
+
+// Options configure a Daemon; flags override the config file.
+type Options struct {
+	ConfigFile string
+	// Listen overrides server.listen when set.
+	Listen string
+	// Shard overrides global.shard when set ("i/n").
+	Shard           string
+	Version         string
+	Logger          *slog.Logger
+	ShutdownTimeout time.Duration
+	// Registry lets tests inspect metrics; nil creates one.
+	Registry *prometheus.Registry
+}
+
+// Daemon is a running vigia.
+type Daemon struct {
+	opts Options
+	log  *slog.Logger
+	reg  *prometheus.Registry
+
+	cfg      atomic.Pointer[config.Config]
+	reloadMu sync.Mutex
+
+	sched    *vcollectors.Scheduler
+	latest   *Latest
+	handlers []vcollectors.ResultHandler
+	forget   []func(instances []string) // consumers told about instances that left the fleet
+	runners  []func(ctx context.Context)
+	srv      *server.Server
+
+	addr atomic.Pointer[net.Addr]
+
+	mReloadOK   prometheus.Gauge
+	mReloadTime prometheus.Gauge
+	mReloads    *prometheus.CounterVec
+	mInstances  prometheus.Gauge
+}
+
+// New loads the config and builds every component. An invalid config is an error listing every
+// problem; nothing is started.
+func New(opts Options) (*Daemon, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.ShutdownTimeout <= 0 {
+		opts.ShutdownTimeout = 15 * time.Second
+	}
+	cfg, err := d0load(opts)
+	if err != nil {
+		return nil, err
+	}
+	reg := opts.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	d := &Daemon{opts: opts, log: opts.Logger, reg: reg, latest: NewLatest()}
+	d.cfg.Store(cfg)
+	d.registerOwnMetrics()
+
+	d.handlers = append(d.handlers, d.latest)
+	if err := d.buildConsumers(cfg); err != nil {
+		return nil, err
+	}
+	d.sched = vcollectors.NewScheduler(vcollectors.SchedulerOptions{
+		Concurrency: cfg.Global.Concurrency, CronSpread: cfg.Global.CronSpread,
+		Logger: d.log, Registerer: reg,
+	}, vcollectors.ResultHandlerFunc(d.fanout))
+
+	d.srv = server.New(server.Options{
+		Gatherer: reg, Logger: d.log,
+		Ready:  d.ready,
+		Reload: d.Reload,
+		Token:  func() probe.Secret { return d.cfg.Load().Server.APIToken },
+	})
+	d.latest.Mount(d.srv)
+	d.mountExtras()
+	return d, nil
+}
+
+func d0load(opts Options) (*config.Config, error) {
+	cfg, err := config.Load(opts.ConfigFile)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Listen != "" {
+		cfg.Server.Listen = opts.Listen
+	}
+	if opts.Shard != "" {
+		if _, _, err := config.ParseShard(opts.Shard); err != nil {
+			return nil, fmt.Errorf("--shard: %w", err)
+		}
+		cfg.Global.Shard = opts.Shard
+	}
+	return cfg, nil
+}
+
+func (d *Daemon) registerOwnMetrics() {
+	d.mReloadOK = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "vigia_config_last_reload_successful", Help: "Whether the last config (re)load succeeded (1) or was rejected (0).",
+	})
+	d.mReloadTime = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "vigia_config_last_reload_success_timestamp_seconds", Help: "Time of the last successful config load.",
+	})
+	d.mReloads = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "vigia_config_reloads_total", Help: "Config reloads by result.",
+	}, []string{"result"})
+	d.mInstances = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "vigia_instances", Help: "SEI instances this replica watches (after sharding).",
+	})
+	info := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "vigia_build_info", Help: "vigia build information.",
+		ConstLabels: prometheus.Labels{"version": d.opts.Version, "goversion": runtime.Version()},
+	})
+	info.Set(1)
+	d.mReloadOK.Set(1)
+	d.mReloadTime.SetToCurrentTime()
+	d.reg.MustRegister(d.mReloadOK, d.mReloadTime, d.mReloads, d.mInstances, info)
+}
+
+func (d *Daemon) fanout(r probe.Result) {
+	for _, h := range d.handlers {
+		h.HandleResult(r)
+	}
+}
+
+func (d *Daemon) ready() error {
+	if !d.sched.Scheduled() {
+		return errors.New("first schedule not installed yet")
+	}
+	return nil
+}
+
+// Config returns the config in force.
+func (d *Daemon) Config() *config.Config { return d.cfg.Load() }
+
+// Registry returns the metrics registry.
+func (d *Daemon) Registry() *prometheus.Registry { return d.reg }
+
+// Addr is the bound HTTP address once Run has started listening.
+func (d *Daemon) Addr() net.Addr {
+	if a := d.addr.Load(); a != nil {
+		return *a
+	}
+	return nil
+}
+
+// Run serves until ctx ends, then drains: the scheduler stops dispatching, runs in progress finish
+// within their deadlines (bounded by ShutdownTimeout), and consumers flush.
+func (d *Daemon) Run(ctx context.Context) error {
+	cfg := d.cfg.Load()
+	if err := d.apply(cfg, nil); err != nil {
+		return err
+	}
+	schedCtx, stopSched := context.WithCancel(context.Background())
+	compCtx, stopComps := context.WithCancel(context.Background())
+	defer stopComps()
+
+	var sched, comps sync.WaitGroup
+	sched.Add(1)
+	go func() { defer sched.Done(); d.sched.Run(schedCtx) }()
+	for _, run := range d.runners {
+		comps.Add(1)
+		go func() { defer comps.Done(); run(compCtx) }()
+	}
+	srvErr := make(chan error, 1)
+	go func() {
+		srvErr <- d.srv.Serve(ctx, cfg.Server.Listen, func(a net.Addr) {
+			d.addr.Store(&a)
+			d.log.Info("listening", "address", a.String())
+		})
+	}()
+	d.log.Info("vigia started", "instances", d.countInstances(), "config", d.opts.ConfigFile)
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case err := <-srvErr:
+		if err != nil {
+			runErr = fmt.Errorf("HTTP server on %s: %w", cfg.Server.Listen, err)
+		}
+	}
+	d.log.Info("shutting down", "deadline", d.opts.ShutdownTimeout)
+	deadline := time.After(d.opts.ShutdownTimeout)
+	stopSched()
+	if !waitOrDeadline(&sched, deadline) {
+		d.log.Warn("probe runs still in progress at the shutdown deadline; leaving them")
+	}
+	stopComps()
+	if !waitOrDeadline(&comps, deadline) {
+		d.log.Warn("consumers did not flush before the shutdown deadline")
+	}
+	d.log.Info("stopped")
+	return runErr
+}
+
+func waitOrDeadline(wg *sync.WaitGroup, deadline <-chan time.Time) bool {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-deadline:
+		return false
+	}
+}
+
+// Reload re-reads the config file. A config with problems is rejected with all of them, logged,
+// and the running config stays in force.
+func (d *Daemon) Reload(ctx context.Context) error {
+	d.reloadMu.Lock()
+	defer d.reloadMu.Unlock()
+	next, err := d0load(d.opts)
+	if err == nil {
+		err = d.apply(next, d.cfg.Load())
+	}
+	if err != nil {
+		d.mReloadOK.Set(0)
+		d.mReloads.WithLabelValues("failure").Inc()
+		var cerr *config.Error
+		if errors.As(err, &cerr) {
+			for _, p := range cerr.Problems {
+				d.log.Error("config rejected, keeping the running one", "problem", p.String())
+			}
+		} else {
+			d.log.Error("config rejected, keeping the running one", "err", err)
+		}
+		return err
+	}
+	prev := d.cfg.Swap(next)
+	d.mReloadOK.Set(1)
+	d.mReloadTime.SetToCurrentTime()
+	d.mReloads.WithLabelValues("success").Inc()
+	if prev.Server.Listen != next.Server.Listen || prev.Global.StateDir != next.Global.StateDir {
+		d.log.Warn("server.listen and global.state_dir changes take effect on restart")
+	}
+	d.log.Info("config reloaded", "instances", d.countInstances())
+	return nil
+}
+
+// apply installs cfg: targets and plans into the scheduler, the fleet into every consumer. prev is
+// nil at start.
+func (d *Daemon) apply(cfg *config.Config, prev *config.Config) error {
+	plans, err := d.buildPlans(cfg)
+	if err != nil {
+		return err
+	}
+	if err := d.reloadConsumers(cfg, prev); err != nil {
+		return err
+	}
+	targets := d.targets(cfg)
+	before := d.latest.Snapshot(nil)
+	d.latest.SetTargets(targets)
+	d.sched.Update(targets, plans)
+	d.mInstances.Set(float64(len(targets)))
+
+	keep := make(map[string]bool, len(targets))
+	for _, t := range targets {
+		keep[t.Name] = true
+	}
+	var gone []string
+	for _, iv := range before {
+		if !keep[iv.Name] {
+			gone = append(gone, iv.Name)
+		}
+	}
+	for _, f := range d.forget {
+		f(gone)
+	}
+	return nil
+}
+
+func (d *Daemon) targets(cfg *config.Config) []probe.Target {
+	ts := cfg.Targets()
+	if cfg.Global.Shard != "" {
+		i, n, _ := config.ParseShard(cfg.Global.Shard)
+		ts = vcollectors.FilterShard(ts, i, n)
+	}
+	return ts
+}
+
+func (d *Daemon) countInstances() int { return len(d.latest.Snapshot(nil)) }

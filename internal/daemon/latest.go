@@ -1,0 +1,185 @@
+package daemon
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/vigia-sei/vigia/collectors/probe"
+	"github.com/vigia-sei/vigia/internal/server"
+)
+
+// Latest keeps the most recent Result per (instance, probe) for the API and the status page.
+type Latest struct {
+	mu      sync.RWMutex
+	targets map[string]probe.Target
+	order   []string
+	results map[string]map[string]probe.Result
+}
+
+// NewLatest returns an empty store.
+func NewLatest() *Latest {
+	return &Latest{targets: map[string]probe.Target{}, results: map[string]map[string]probe.Result{}}
+}
+
+// HandleResult implements collectors.ResultHandler.
+func (l *Latest) HandleResult(r probe.Result) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, ok := l.targets[r.Target.Name]; !ok {
+		return // a result that raced a reload removing its instance
+	}
+	m := l.results[r.Target.Name]
+	if m == nil {
+		m = map[string]probe.Result{}
+		l.results[r.Target.Name] = m
+	}
+	m[r.Probe] = r
+}
+
+// SetTargets replaces the fleet; results of removed instances are forgotten.
+func (l *Latest) SetTargets(ts []probe.Target) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	next := make(map[string]probe.Target, len(ts))
+	order := make([]string, 0, len(ts))
+	for _, t := range ts {
+		next[t.Name] = t
+		order = append(order, t.Name)
+	}
+	sort.Strings(order)
+	for name := range l.results {
+		if _, ok := next[name]; !ok {
+			delete(l.results, name)
+		}
+	}
+	l.targets, l.order = next, order
+}
+
+// InstanceView is one instance as the API shows it.
+type InstanceView struct {
+	Name        string                `json:"name"`
+	URL         string                `json:"url"`
+	Owner       string                `json:"owner,omitempty"`
+	Environment string                `json:"environment,omitempty"`
+	Labels      map[string]string     `json:"labels,omitempty"`
+	Source      string                `json:"source,omitempty"`
+	Up          *bool                 `json:"up,omitempty"`
+	State       string                `json:"state,omitempty"`
+	Probes      map[string]ResultView `json:"probes"`
+}
+
+// ResultView is a Result as the API shows it: durations in seconds, no credentials.
+type ResultView struct {
+	OK              bool                     `json:"ok"`
+	State           string                   `json:"state,omitempty"`
+	Error           string                   `json:"error,omitempty"`
+	Time            time.Time                `json:"time"`
+	DurationSeconds float64                  `json:"duration_seconds"`
+	Values          map[string]float64       `json:"values,omitempty"`
+	Versions        []probe.ComponentVersion `json:"versions,omitempty"`
+	Drift           []probe.Drift            `json:"drift,omitempty"`
+	Modules         []probe.Module           `json:"modules,omitempty"`
+	Steps           []StepView               `json:"steps,omitempty"`
+	Evidence        *probe.Evidence          `json:"evidence,omitempty"`
+}
+
+// StepView is a synthetic step with its duration in seconds.
+type StepView struct {
+	Name            string  `json:"name"`
+	OK              bool    `json:"ok"`
+	DurationSeconds float64 `json:"duration_seconds"`
+	Status          int     `json:"status,omitempty"`
+	Error           string  `json:"error,omitempty"`
+}
+
+func viewResult(r probe.Result) ResultView {
+	v := ResultView{OK: r.OK, State: r.State, Error: r.Error, Time: r.Start, DurationSeconds: r.Duration.Seconds(),
+		Values: r.Values, Versions: r.Versions, Drift: r.Drift, Modules: r.Modules, Evidence: r.Evidence}
+	for _, s := range r.Steps {
+		v.Steps = append(v.Steps, StepView{Name: s.Name, OK: s.OK, DurationSeconds: s.Duration.Seconds(), Status: s.Status, Error: s.Error})
+	}
+	return v
+}
+
+func (l *Latest) view(name string) InstanceView {
+	t := l.targets[name]
+	iv := InstanceView{Name: t.Name, URL: probe.SafeURL(t.URL), Owner: t.Owner, Environment: t.Environment,
+		Labels: t.Labels, Source: t.Source, Probes: map[string]ResultView{}}
+	for p, r := range l.results[name] {
+		iv.Probes[p] = viewResult(r)
+	}
+	// Health decides up/down; the plain http probe stands in where health is not run.
+	for _, p := range []string{probe.Health, probe.HTTP} {
+		if r, ok := l.results[name][p]; ok {
+			up := r.OK
+			iv.Up, iv.State = &up, r.State
+			break
+		}
+	}
+	return iv
+}
+
+// Snapshot returns views of the instances that match the filter, sorted by name.
+func (l *Latest) Snapshot(match func(probe.Target) bool) []InstanceView {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	out := make([]InstanceView, 0, len(l.order))
+	for _, name := range l.order {
+		if match != nil && !match(l.targets[name]) {
+			continue
+		}
+		out = append(out, l.view(name))
+	}
+	return out
+}
+
+// Get returns one instance.
+func (l *Latest) Get(name string) (InstanceView, bool) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if _, ok := l.targets[name]; !ok {
+		return InstanceView{}, false
+	}
+	return l.view(name), true
+}
+
+// Results returns the latest Results of one instance (for consumers that need the raw type).
+func (l *Latest) Results(name string) map[string]probe.Result {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	out := make(map[string]probe.Result, len(l.results[name]))
+	for k, v := range l.results[name] {
+		out[k] = v
+	}
+	return out
+}
+
+// Mount adds /api/v1/instances and /api/v1/instances/{name}.
+func (l *Latest) Mount(s *server.Server) {
+	s.Handle("GET /api/v1/instances", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		owner, env := q.Get("owner"), q.Get("environment")
+		all := l.Snapshot(func(t probe.Target) bool {
+			return (owner == "" || t.Owner == owner) && (env == "" || t.Environment == env)
+		})
+		offset, _ := strconv.Atoi(q.Get("offset"))
+		limit, err := strconv.Atoi(q.Get("limit"))
+		if err != nil || limit <= 0 {
+			limit = len(all)
+		}
+		offset = min(max(offset, 0), len(all))
+		end := min(offset+limit, len(all))
+		server.WriteJSON(w, http.StatusOK, map[string]any{"total": len(all), "offset": offset, "instances": all[offset:end]})
+	}))
+	s.Handle("GET /api/v1/instances/{name}", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		iv, ok := l.Get(r.PathValue("name"))
+		if !ok {
+			server.WriteJSON(w, http.StatusNotFound, map[string]string{"status": "error", "error": "no such instance"})
+			return
+		}
+		server.WriteJSON(w, http.StatusOK, iv)
+	}))
+}
