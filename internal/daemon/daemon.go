@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	vcollectors "github.com/vigia-sei/vigia/collectors"
+	"github.com/vigia-sei/vigia/collectors/discovery"
 	"github.com/vigia-sei/vigia/collectors/probe"
 	"github.com/vigia-sei/vigia/config"
 	"github.com/vigia-sei/vigia/internal/server"
@@ -44,9 +45,13 @@ type Daemon struct {
 	reloadMu sync.Mutex
 
 	sched    *vcollectors.Scheduler
+	disc     *discovery.Manager
 	latest   *Latest
+	applyMu  sync.Mutex
+	plans    []vcollectors.Plan
 	handlers []vcollectors.ResultHandler
-	forget   []func(instances []string) // consumers told about instances that left the fleet
+	// fleetWatchers learn the current fleet and the instances that just left it.
+	fleetWatchers []func(current []probe.Target, gone []string)
 	runners  []func(ctx context.Context)
 	srv      *server.Server
 
@@ -80,6 +85,8 @@ func New(opts Options) (*Daemon, error) {
 	d.cfg.Store(cfg)
 	d.registerOwnMetrics()
 
+	d.disc = discovery.New(discovery.Options{Logger: d.log, Registerer: reg})
+	d.runners = append(d.runners, func(ctx context.Context) { d.disc.Run(ctx, d.applyTargets) })
 	d.handlers = append(d.handlers, d.latest)
 	if err := d.buildConsumers(cfg); err != nil {
 		return nil, err
@@ -260,8 +267,8 @@ func (d *Daemon) Reload(ctx context.Context) error {
 	return nil
 }
 
-// apply installs cfg: targets and plans into the scheduler, the fleet into every consumer. prev is
-// nil at start.
+// apply installs cfg: plans into the scheduler and the fleet (static plus discovered) into every
+// consumer. prev is nil at start.
 func (d *Daemon) apply(cfg *config.Config, prev *config.Config) error {
 	plans, err := d.buildPlans(cfg)
 	if err != nil {
@@ -270,12 +277,31 @@ func (d *Daemon) apply(cfg *config.Config, prev *config.Config) error {
 	if err := d.reloadConsumers(cfg, prev); err != nil {
 		return err
 	}
-	targets := d.targets(cfg)
+	d.disc.Update(cfg.Targets(), cfg.Fleet.Discovery)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	d.disc.Refresh(ctx)
+	cancel()
+	d.applyMu.Lock()
+	d.plans = plans
+	d.applyMu.Unlock()
+	d.applyTargets(d.disc.Targets())
+	return nil
+}
+
+// applyTargets installs a new fleet: the shard's share of it goes to the scheduler, and consumers
+// forget instances that left (their series go, their alerts resolve).
+func (d *Daemon) applyTargets(all []probe.Target) {
+	d.applyMu.Lock()
+	defer d.applyMu.Unlock()
+	targets := all
+	if shard := d.cfg.Load().Global.Shard; shard != "" {
+		i, n, _ := config.ParseShard(shard)
+		targets = vcollectors.FilterShard(all, i, n)
+	}
 	before := d.latest.Snapshot(nil)
 	d.latest.SetTargets(targets)
-	d.sched.Update(targets, plans)
+	d.sched.Update(targets, d.plans)
 	d.mInstances.Set(float64(len(targets)))
-
 	keep := make(map[string]bool, len(targets))
 	for _, t := range targets {
 		keep[t.Name] = true
@@ -286,19 +312,9 @@ func (d *Daemon) apply(cfg *config.Config, prev *config.Config) error {
 			gone = append(gone, iv.Name)
 		}
 	}
-	for _, f := range d.forget {
-		f(gone)
+	for _, f := range d.fleetWatchers {
+		f(targets, gone)
 	}
-	return nil
-}
-
-func (d *Daemon) targets(cfg *config.Config) []probe.Target {
-	ts := cfg.Targets()
-	if cfg.Global.Shard != "" {
-		i, n, _ := config.ParseShard(cfg.Global.Shard)
-		ts = vcollectors.FilterShard(ts, i, n)
-	}
-	return ts
 }
 
 func (d *Daemon) countInstances() int { return len(d.latest.Snapshot(nil)) }
