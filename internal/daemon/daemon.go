@@ -52,8 +52,8 @@ type Daemon struct {
 	handlers []vcollectors.ResultHandler
 	// fleetWatchers learn the current fleet and the instances that just left it.
 	fleetWatchers []func(current []probe.Target, gone []string)
-	runners  []func(ctx context.Context)
-	srv      *server.Server
+	runners       []func(ctx context.Context)
+	srv           *server.Server
 
 	addr atomic.Pointer[net.Addr]
 

@@ -219,3 +219,27 @@ func TestInstancesAPIPagingAndFilter(t *testing.T) {
 		t.Errorf("unknown instance: %d", resp.StatusCode)
 	}
 }
+
+func TestDiscoveredTargetsAreProbedAndDropped(t *testing.T) {
+	sei := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
+	t.Cleanup(sei.Close)
+	sd := filepath.Join(t.TempDir(), "targets.yaml")
+	writeConfig(t, sd, fmt.Sprintf("- targets: [\"%s/d1\"]\n  labels: {name: d1, owner: DISC}\n", sei.URL))
+	cfg := fleetConfig(sei.URL, "a") + fmt.Sprintf("  discovery:\n    - {file: %q}\n", sd)
+	_, base, _ := startDaemon(t, cfg)
+	waitFor(t, "discovered instance probed", func() bool {
+		p := getInstances(t, base)
+		return p.Total == 2 && p.Instances[1].Name == "d1" && p.Instances[1].Owner == "DISC" && p.Instances[1].Up != nil
+	})
+	writeConfig(t, sd, "[]\n")
+	now := time.Now().Add(time.Second)
+	_ = os.Chtimes(sd, now, now)
+	// The file is polled every 5s by default.
+	deadline := time.Now().Add(8 * time.Second)
+	for getInstances(t, base).Total != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("removed target still listed")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
