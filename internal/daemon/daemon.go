@@ -18,6 +18,7 @@ import (
 	"github.com/vigia-sei/vigia/collectors/discovery"
 	"github.com/vigia-sei/vigia/collectors/probe"
 	"github.com/vigia-sei/vigia/config"
+	"github.com/vigia-sei/vigia/internal/latest"
 	"github.com/vigia-sei/vigia/internal/server"
 )
 
@@ -46,7 +47,7 @@ type Daemon struct {
 
 	sched    *vcollectors.Scheduler
 	disc     *discovery.Manager
-	latest   *Latest
+	latest   *latest.Latest
 	applyMu  sync.Mutex
 	plans    []vcollectors.Plan
 	handlers []vcollectors.ResultHandler
@@ -81,7 +82,7 @@ func New(opts Options) (*Daemon, error) {
 		reg = prometheus.NewRegistry()
 	}
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	d := &Daemon{opts: opts, log: opts.Logger, reg: reg, latest: NewLatest()}
+	d := &Daemon{opts: opts, log: opts.Logger, reg: reg, latest: latest.New()}
 	d.cfg.Store(cfg)
 	d.registerOwnMetrics()
 

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/vigia-sei/vigia/internal/latest"
 )
 
 func writeConfig(t *testing.T, path, body string) {
@@ -37,8 +39,8 @@ func fleetConfig(base string, names ...string) string {
 }
 
 type instancesPage struct {
-	Total     int            `json:"total"`
-	Instances []InstanceView `json:"instances"`
+	Total     int                   `json:"total"`
+	Instances []latest.InstanceView `json:"instances"`
 }
 
 func startDaemon(t *testing.T, cfgBody string) (*Daemon, string, string) {
@@ -199,7 +201,7 @@ func TestInstancesAPIPagingAndFilter(t *testing.T) {
 			return false
 		}
 		defer resp.Body.Close()
-		var iv InstanceView
+		var iv latest.InstanceView
 		_ = json.NewDecoder(resp.Body).Decode(&iv)
 		return iv.Up != nil && !*iv.Up && iv.Probes["http"].Error == "HTTP status 500"
 	})

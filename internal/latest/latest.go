@@ -1,4 +1,4 @@
-package daemon
+package latest
 
 import (
 	"net/http"
@@ -20,7 +20,7 @@ type Latest struct {
 }
 
 // NewLatest returns an empty store.
-func NewLatest() *Latest {
+func New() *Latest {
 	return &Latest{targets: map[string]probe.Target{}, results: map[string]map[string]probe.Result{}}
 }
 
@@ -95,7 +95,7 @@ type StepView struct {
 	Error           string  `json:"error,omitempty"`
 }
 
-func viewResult(r probe.Result) ResultView {
+func ViewResult(r probe.Result) ResultView {
 	v := ResultView{OK: r.OK, State: r.State, Error: r.Error, Time: r.Start, DurationSeconds: r.Duration.Seconds(),
 		Values: r.Values, Versions: r.Versions, Drift: r.Drift, Modules: r.Modules, Evidence: r.Evidence}
 	for _, s := range r.Steps {
@@ -109,7 +109,7 @@ func (l *Latest) view(name string) InstanceView {
 	iv := InstanceView{Name: t.Name, URL: probe.SafeURL(t.URL), Owner: t.Owner, Environment: t.Environment,
 		Labels: t.Labels, Source: t.Source, Probes: map[string]ResultView{}}
 	for p, r := range l.results[name] {
-		iv.Probes[p] = viewResult(r)
+		iv.Probes[p] = ViewResult(r)
 	}
 	// Health decides up/down; the plain http probe stands in where health is not run.
 	for _, p := range []string{probe.Health, probe.HTTP} {
