@@ -237,4 +237,3 @@ func TestPromtoolCheckMetrics(t *testing.T) {
 		t.Fatalf("promtool check metrics failed: %v\n%s", err, out)
 	}
 }
-
