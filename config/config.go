@@ -52,8 +52,44 @@ type Server struct {
 
 // Fleet lists the SEI instances to watch.
 type Fleet struct {
-	Instances []Instance  `yaml:"instances"`
-	Discovery []Discovery `yaml:"discovery"`
+	// Defaults fill what an instance (static or discovered) leaves empty: a centrally provisioned
+	// fleet often shares one monitoring account and label set.
+	Defaults  InstanceDefaults `yaml:"defaults"`
+	Instances []Instance       `yaml:"instances"`
+	Discovery []Discovery      `yaml:"discovery"`
+}
+
+// InstanceDefaults apply to every instance that does not set the field itself.
+type InstanceDefaults struct {
+	Owner       string            `yaml:"owner"`
+	Environment string            `yaml:"environment"`
+	Labels      map[string]string `yaml:"labels"`
+	Credentials Credentials       `yaml:"credentials"`
+}
+
+// Apply fills t's empty fields from the defaults.
+func (d InstanceDefaults) Apply(t probe.Target) probe.Target {
+	if t.Owner == "" {
+		t.Owner = d.Owner
+	}
+	if t.Environment == "" {
+		t.Environment = d.Environment
+	}
+	if len(d.Labels) > 0 {
+		merged := make(map[string]string, len(d.Labels)+len(t.Labels))
+		for k, v := range d.Labels {
+			merged[k] = v
+		}
+		for k, v := range t.Labels {
+			merged[k] = v
+		}
+		t.Labels = merged
+	}
+	if t.Credentials.Empty() && t.Credentials.Token == "" {
+		c := d.Credentials
+		t.Credentials = probe.Credentials{Username: c.Username, Password: c.Password, Orgao: c.Orgao, Token: c.Token}
+	}
+	return t
 }
 
 // Instance is one SEI installation.
@@ -208,7 +244,7 @@ type FileOutput struct {
 func (c *Config) Targets() []probe.Target {
 	out := make([]probe.Target, 0, len(c.Fleet.Instances))
 	for _, in := range c.Fleet.Instances {
-		out = append(out, in.Target())
+		out = append(out, c.Fleet.Defaults.Apply(in.Target()))
 	}
 	return out
 }

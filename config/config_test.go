@@ -160,3 +160,26 @@ func TestParseShard(t *testing.T) {
 		}
 	}
 }
+
+func TestFleetDefaults(t *testing.T) {
+	y := `fleet:
+  defaults:
+    owner: CENTRAL
+    labels: {cloud: a, tier: x}
+    credentials: {username: monitor, password: "${P}", orgao: "0"}
+  instances:
+    - {name: a, url: "https://a.gov.br"}
+    - {name: b, url: "https://b.gov.br", owner: B, labels: {tier: y}, credentials: {username: other, password: z}}
+`
+	cfg, err := Parse("t.yaml", []byte(y), env(map[string]string{"P": "pw"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := cfg.Targets()
+	if a := ts[0]; a.Owner != "CENTRAL" || a.Credentials.Username != "monitor" || a.Credentials.Password.Reveal() != "pw" || a.Labels["cloud"] != "a" {
+		t.Errorf("defaults not applied: %+v", a)
+	}
+	if b := ts[1]; b.Owner != "B" || b.Credentials.Username != "other" || b.Labels["tier"] != "y" || b.Labels["cloud"] != "a" {
+		t.Errorf("instance's own values overridden: %+v", b)
+	}
+}

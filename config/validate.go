@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"regexp"
@@ -278,12 +279,30 @@ func (r *Rule) Validate(path string, p *Problems) {
 	if !contains(Severities, r.Severity) {
 		p.Addf(join(path, "severity"), "unknown severity %q: use one of %s", r.Severity, strings.Join(Severities, ", "))
 	}
+	for _, k := range sortedKeys(r.Labels) {
+		switch {
+		case !labelName.MatchString(k):
+			p.Addf(join(join(path, "labels"), k), "%q is not a label name (letters, digits and underscore, not starting with a digit)", k)
+		case contains(reservedLabels, k):
+			p.Addf(join(join(path, "labels"), k), "%q is set by vigia and cannot be overridden by a rule", k)
+		}
+	}
 	for _, k := range sortedKeys(r.Annotations) {
-		if _, err := template.New(k).Parse(r.Annotations[k]); err != nil {
+		t, err := template.New(k).Option("missingkey=zero").Parse(r.Annotations[k])
+		if err != nil {
 			p.Addf(join(join(path, "annotations"), k), "template does not parse: %v", err)
+			continue
+		}
+		if err := t.Execute(io.Discard, SampleTemplateData()); err != nil {
+			p.Addf(join(join(path, "annotations"), k), "template fails on a sample alert: %v", err)
 		}
 	}
 }
+
+var labelName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// reservedLabels are the labels every alert gets from its rule and instance.
+var reservedLabels = []string{"alertname", "instance", "probe", "severity"}
 
 // Validate checks a routing node and its children.
 func (r *Route) Validate(path string, receivers map[string]Receiver, root bool, p *Problems) {
@@ -308,12 +327,14 @@ func (r *Route) Validate(path string, receivers map[string]Receiver, root bool, 
 
 // Validate checks an inhibition rule.
 func (r *InhibitRule) Validate(path string, p *Problems) {
-	if len(r.SourceMatch) == 0 {
-		p.Addf(join(path, "source_match"), "is required")
+	if len(r.SourceMatch) == 0 && len(r.SourceMatchRE) == 0 {
+		p.Addf(join(path, "source_match"), "is required (or source_match_re): which alerts inhibit")
 	}
-	if len(r.TargetMatch) == 0 {
-		p.Addf(join(path, "target_match"), "is required")
+	if len(r.TargetMatch) == 0 && len(r.TargetMatchRE) == 0 {
+		p.Addf(join(path, "target_match"), "is required (or target_match_re): which alerts are inhibited")
 	}
+	checkRegexps(r.SourceMatchRE, join(path, "source_match_re"), p)
+	checkRegexps(r.TargetMatchRE, join(path, "target_match_re"), p)
 }
 
 // Validate checks a silence: matchers and either a fixed window or a cron window.
@@ -356,6 +377,7 @@ func (r *Receiver) Validate(path string, p *Problems) {
 		if z.API != "" {
 			checkURL(z.API, join(path, "zabbix.api"), p)
 		}
+		z.validate(join(path, "zabbix"), p)
 	}
 	if e := r.Email; e != nil {
 		n++
@@ -371,6 +393,16 @@ func (r *Receiver) Validate(path string, p *Problems) {
 		if e.TLS != "" && !contains([]string{"starttls", "tls", "none"}, e.TLS) {
 			p.Addf(join(path, "email.tls"), "must be starttls, tls or none")
 		}
+		if e.Password != "" && e.Username == "" {
+			p.Addf(join(path, "email.username"), "is required when a password is set")
+		}
+		notNegative(e.Timeout, join(path, "email.timeout"), p)
+		checkTemplate(e.To, join(path, "email.to"), p)
+		checkTemplate(e.FallbackTo, join(path, "email.fallback_to"), p)
+		checkTemplate(e.Subject, join(path, "email.subject"), p)
+		for _, k := range sortedKeys(e.Headers) {
+			checkTemplate(e.Headers[k], join(join(path, "email.headers"), k), p)
+		}
 	}
 	if s := r.Slack; s != nil {
 		n++
@@ -383,6 +415,15 @@ func (r *Receiver) Validate(path string, p *Problems) {
 		if s.Flavor != "" && !contains([]string{"slack", "rocketchat", "mattermost"}, s.Flavor) {
 			p.Addf(join(path, "slack.flavor"), "must be slack, rocketchat or mattermost")
 		}
+		if s.Token != "" && s.Flavor != "" && s.Flavor != "slack" {
+			p.Addf(join(path, "slack.token"), "the Web API is Slack's own: %s takes webhook_url", s.Flavor)
+		}
+		if s.APIURL != "" {
+			checkURL(s.APIURL, join(path, "slack.api_url"), p)
+		}
+		notNegative(s.Timeout, join(path, "slack.timeout"), p)
+		checkTemplate(s.Title, join(path, "slack.title"), p)
+		checkTemplate(s.Text, join(path, "slack.text"), p)
 	}
 	for _, w := range []struct {
 		r    *WebhookReceiver
@@ -397,6 +438,15 @@ func (r *Receiver) Validate(path string, p *Problems) {
 		} else if u, err := url.Parse(w.r.URL.Reveal()); err != nil || (u.Scheme != "http" && u.Scheme != "https") {
 			p.Addf(join(path, w.name+".url"), "must be an http or https URL")
 		}
+		if (w.r.CertFile == "") != (w.r.KeyFile == "") {
+			p.Addf(join(path, w.name), "set both cert_file and key_file for a client certificate")
+		}
+		notNegative(w.r.Timeout, join(path, w.name+".timeout"), p)
+		if w.r.MaxAlerts < 0 {
+			p.Addf(join(path, w.name+".max_alerts"), "must not be negative")
+		}
+		checkTemplate(w.r.Title, join(path, w.name+".title"), p)
+		checkTemplate(w.r.Text, join(path, w.name+".text"), p)
 	}
 	if a := r.Alertmanager; a != nil {
 		n++
@@ -406,6 +456,11 @@ func (r *Receiver) Validate(path string, p *Problems) {
 		for i, u := range a.URLs {
 			checkURL(u, index(join(path, "alertmanager.urls"), i), p)
 		}
+		notNegative(a.ResendInterval, join(path, "alertmanager.resend_interval"), p)
+		notNegative(a.Timeout, join(path, "alertmanager.timeout"), p)
+		if a.Password != "" && a.Username == "" {
+			p.Addf(join(path, "alertmanager.username"), "is required when a password is set")
+		}
 	}
 	if r.Log != nil {
 		n++
@@ -413,6 +468,75 @@ func (r *Receiver) Validate(path string, p *Problems) {
 	if n != 1 {
 		p.Addf(path, "set exactly one of zabbix, email, slack, webhook, teams, alertmanager or log (found %d)", n)
 	}
+}
+
+// ZabbixSeverities are the Zabbix trigger severities a vigia severity may map to.
+var ZabbixSeverities = []string{"not_classified", "information", "warning", "average", "high", "disaster"}
+
+func (z *ZabbixReceiver) validate(path string, p *Problems) {
+	if z.Server != "" {
+		if _, _, err := net.SplitHostPort(z.Server); err != nil {
+			p.Addf(join(path, "server"), "must be host:port, like zabbix.exemplo.gov.br:10051")
+		}
+	}
+	if z.Token != "" && (z.Username != "" || z.Password != "") {
+		p.Addf(path, "set token or username/password, not both")
+	}
+	if z.API != "" && z.Token == "" && (z.Username == "" || z.Password == "") {
+		p.Addf(path, "api needs token or username and password")
+	}
+	for _, k := range sortedKeys(z.Severities) {
+		if !contains(Severities, k) {
+			p.Addf(join(join(path, "severities"), k), "unknown vigia severity %q: use one of %s", k, strings.Join(Severities, ", "))
+		}
+		if !contains(ZabbixSeverities, z.Severities[k]) {
+			p.Addf(join(join(path, "severities"), k), "unknown Zabbix severity %q: use one of %s", z.Severities[k], strings.Join(ZabbixSeverities, ", "))
+		}
+	}
+	if t := z.TLS; t != nil {
+		if (t.CertFile == "") != (t.KeyFile == "") {
+			p.Addf(join(path, "tls"), "set both cert_file and key_file: Zabbix accepts certificate-based TLS only with a client certificate")
+		} else if t.CertFile == "" {
+			p.Addf(join(path, "tls"), "needs cert_file and key_file: Zabbix accepts certificate-based TLS only with a client certificate")
+		}
+	}
+	notNegative(z.Timeout, join(path, "timeout"), p)
+	notNegative(z.CacheDelay, join(path, "cache_delay"), p)
+	if z.QueueSize < 0 {
+		p.Addf(join(path, "queue_size"), "must not be negative")
+	}
+	if z.BatchSize < 0 {
+		p.Addf(join(path, "batch_size"), "must not be negative")
+	}
+	checkTemplate(z.TriggerName, join(path, "trigger_name"), p)
+}
+
+func notNegative(d time.Duration, path string, p *Problems) {
+	if d < 0 {
+		p.Addf(path, "must not be negative")
+	}
+}
+
+func checkTemplate(text, path string, p *Problems) {
+	if text == "" {
+		return
+	}
+	if _, err := template.New(path).Funcs(notifyFuncStubs()).Parse(text); err != nil {
+		p.Addf(path, "template does not parse: %v", err)
+	}
+}
+
+// NotifyTemplateFuncs are the functions notification templates may call (package
+// alerting/notify/templates defines them; its tests keep this list in step).
+var NotifyTemplateFuncs = []string{"estado", "severidade", "cor", "icone", "titulo", "resumo", "evidencia",
+	"datahora", "duracao", "valores", "junta", "maiusculas", "trunca", "negrito", "link"}
+
+func notifyFuncStubs() template.FuncMap {
+	m := make(template.FuncMap, len(NotifyTemplateFuncs))
+	for _, n := range NotifyTemplateFuncs {
+		m[n] = func(...any) any { return nil }
+	}
+	return m
 }
 
 var namespaceRE = regexp.MustCompile(`^[a-z0-9_]{1,100}$`)

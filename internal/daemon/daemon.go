@@ -294,7 +294,11 @@ func (d *Daemon) apply(cfg *config.Config, prev *config.Config) error {
 func (d *Daemon) applyTargets(all []probe.Target) {
 	d.applyMu.Lock()
 	defer d.applyMu.Unlock()
-	targets := all
+	defaults := d.cfg.Load().Fleet.Defaults
+	targets := make([]probe.Target, len(all))
+	for i, t := range all {
+		targets[i] = defaults.Apply(t)
+	}
 	if shard := d.cfg.Load().Global.Shard; shard != "" {
 		i, n, _ := config.ParseShard(shard)
 		targets = vcollectors.FilterShard(all, i, n)
