@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vigia-sei/vigia/internal/seisim"
+	"gopkg.in/yaml.v3"
+)
+
+func freePort(t *testing.T, n int) int {
+	t.Helper()
+	// Find n consecutive free ports by probing from a random free one.
+	for attempt := 0; attempt < 20; attempt++ {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		base := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		ok := true
+		for i := 0; i < n && ok; i++ {
+			l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(base+i))
+			if err != nil {
+				ok = false
+				break
+			}
+			l.Close()
+		}
+		if ok && base+n < 65535 {
+			return base
+		}
+	}
+	t.Fatal("no free port range")
+	return 0
+}
+
+func TestRunServesFleetWithPortsTLSAndTargets(t *testing.T) {
+	dir := t.TempDir()
+	fleetFile := filepath.Join("..", "..", "internal", "seisim", "testdata", "fleet-demo.yaml")
+	targets := filepath.Join(dir, "targets.yaml")
+	shared := freePort(t, 1)
+	ports := freePort(t, 50)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--fleet", fleetFile, "--listen", "127.0.0.1:" + strconv.Itoa(shared),
+			"--ports", strconv.Itoa(ports), "--tls", "--wssei-auth-delay", "0s", "--print-targets", targets})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	var res *http.Response
+	var err error
+	for i := 0; i < 100; i++ {
+		res, err = c.Get("https://127.0.0.1:" + strconv.Itoa(shared) + "/demo-03/sei/")
+		if err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusFound || !strings.Contains(res.Header.Get("Location"), "/demo-03/sip/login.php?sigla_orgao_sistema=CADE") {
+		t.Errorf("shared listener: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+
+	// demo-11 (index 10) has tls_expires_in: 72h on its own port.
+	fleet, err := seisim.LoadFleet(fleetFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = c.Get("https://127.0.0.1:" + strconv.Itoa(ports+10) + "/sei/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	left := time.Until(res.TLS.PeerCertificates[0].NotAfter)
+	if want := fleet.Instances[10].Faults.TLSExpiresIn; left > want || left < want-time.Minute {
+		t.Errorf("certificate of demo-11 expires in %v, want %v", left, want)
+	}
+
+	data, err := os.ReadFile(targets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tf seisim.TargetsFile
+	if err := yaml.Unmarshal(data, &tf); err != nil {
+		t.Fatal(err)
+	}
+	if len(tf.Instances) != 50 || tf.Instances[10].URL != "https://127.0.0.1:"+strconv.Itoa(ports+10) || tf.Instances[0].Owner != "MGI" {
+		t.Errorf("targets: %d, %+v", len(tf.Instances), tf.Instances[10])
+	}
+}
+
+func TestRunRejectsBadFlags(t *testing.T) {
+	ctx := context.Background()
+	for _, args := range [][]string{{}, {"--fleet", "x.yaml", "--generate", "3"}, {"--fleet", "/nonexistent.yaml"}} {
+		if err := run(ctx, args); err == nil {
+			t.Errorf("run(%q) succeeded", args)
+		}
+	}
+}
