@@ -38,6 +38,10 @@ type Alert struct {
 	Silenced     bool   `json:"silenced,omitempty"`
 	Inhibited    bool   `json:"inhibited,omitempty"`
 	GeneratorURL string `json:"generator_url,omitempty"`
+	// SilencedBy lists the ids of the silences that mute the alert (Alerts and the API fill it).
+	SilencedBy []string `json:"silenced_by,omitempty"`
+	// Reason is the probe's operator-facing failure reason from the latest evaluation, if any.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Name is the alert name (the rule's alert).
@@ -77,6 +81,7 @@ func (g *Group) filter(resolved bool) []Alert {
 
 // Notifier delivers a group to one receiver. retryable tells the dispatcher whether trying again
 // may help (a timeout, a 4xx from SMTP, a 5xx from a webhook) or not (a rejected payload).
+// Notify must honour ctx and must not modify g: its label maps are shared with the manager.
 type Notifier interface {
 	Notify(ctx context.Context, g *Group) (retryable bool, err error)
 }

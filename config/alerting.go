@@ -109,9 +109,10 @@ type Route struct {
 
 // InhibitRule mutes target alerts while a matching source alert fires. Equality and regular
 // expression matchers combine (all must hold); Equal lists labels whose values source and target
-// must share (usually instance). With no inhibit rules in the config, vigia applies one default:
-// an instance's failing health/http rule inhibits that instance's synthetic, modules and version
-// alerts (see alerting.DefaultInhibitRules).
+// must share (usually instance). With no inhibit rules in the config, vigia applies defaults: an
+// instance's failing health/http rule inhibits that instance's synthetic, modules and version
+// alerts, and its maintenance rule inhibits its failing health/http alerts (see
+// alerting.DefaultInhibitRules).
 type InhibitRule struct {
 	SourceMatch   map[string]string `yaml:"source_match"`
 	SourceMatchRE map[string]string `yaml:"source_match_re"`

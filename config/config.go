@@ -39,6 +39,8 @@ type Global struct {
 	TimeZone string `yaml:"time_zone"`
 	// Shard is "i/n": this replica probes only the instances that hash to shard i of n.
 	Shard string `yaml:"shard"`
+	// TLS applies to every SEI prober (probes.health.tls overrides it for the health probe).
+	TLS TLS `yaml:"tls"`
 }
 
 // Server is vigia's own HTTP surface.
