@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/vigia-sei/vigia/alerting"
 	vcollectors "github.com/vigia-sei/vigia/collectors"
 	"github.com/vigia-sei/vigia/collectors/discovery"
 	"github.com/vigia-sei/vigia/collectors/probe"
@@ -47,12 +48,17 @@ type Daemon struct {
 
 	sched    *vcollectors.Scheduler
 	disc     *discovery.Manager
+	desired  *desiredState
 	latest   *latest.Latest
 	applyMu  sync.Mutex
 	plans    []vcollectors.Plan
 	handlers []vcollectors.ResultHandler
 	// fleetWatchers learn the current fleet and the instances that just left it.
-	fleetWatchers []func(current []probe.Target, gone []string)
+	fleetWatchers []func(current, all []probe.Target, gone []string)
+	alertHandlers []func(alerting.Alert)
+	closers       []func() error
+	alerts        *alerting.Manager
+	receivers     *receivers
 	runners       []func(ctx context.Context)
 	srv           *server.Server
 
@@ -220,6 +226,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if !waitOrDeadline(&comps, deadline) {
 		d.log.Warn("consumers did not flush before the shutdown deadline")
 	}
+	for _, c := range d.closers {
+		if err := c(); err != nil {
+			d.log.Warn("closing state", "err", err)
+		}
+	}
 	d.log.Info("stopped")
 	return runErr
 }
@@ -295,10 +306,10 @@ func (d *Daemon) applyTargets(all []probe.Target) {
 	d.applyMu.Lock()
 	defer d.applyMu.Unlock()
 	defaults := d.cfg.Load().Fleet.Defaults
-	targets := make([]probe.Target, len(all))
 	for i, t := range all {
-		targets[i] = defaults.Apply(t)
+		all[i] = defaults.Apply(t)
 	}
+	targets := all
 	if shard := d.cfg.Load().Global.Shard; shard != "" {
 		i, n, _ := config.ParseShard(shard)
 		targets = vcollectors.FilterShard(all, i, n)
@@ -318,7 +329,7 @@ func (d *Daemon) applyTargets(all []probe.Target) {
 		}
 	}
 	for _, f := range d.fleetWatchers {
-		f(targets, gone)
+		f(targets, all, gone)
 	}
 }
 
