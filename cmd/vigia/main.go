@@ -25,6 +25,7 @@ func commands() []command {
 	return []command{
 		{"run", "run the daemon", runCmd},
 		{"validate", "check a config file and list every problem", validateCmd},
+		{"probe", "probe one instance once and print what each prober found", probeCmd},
 		{"version", "print the version", func(_ []string, stdout, _ io.Writer) int {
 			fmt.Fprintf(stdout, "vigia %s\n", version)
 			return 0

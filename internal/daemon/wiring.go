@@ -10,8 +10,10 @@ import (
 	"github.com/vigia-sei/vigia/config"
 )
 
-// buildPlans turns the probes section into scheduler plans, one per enabled prober.
-func (d *Daemon) buildPlans(cfg *config.Config) ([]vcollectors.Plan, error) {
+// NewProber builds the named prober ("http", "health", "version", "modules", "synthetic") from the
+// config, the same way the daemon does; `vigia probe` and `vigia check` use it for one-shot runs.
+// desired may be nil (no drift).
+func NewProber(cfg *config.Config, name string, desired vcollectors.DesiredStateSource) (vcollectors.Prober, error) {
 	p := cfg.Probes
 	client := func(t config.TLS) sei.ClientOptions {
 		if !t.InsecureSkipVerify && t.CAFile == "" {
@@ -19,61 +21,66 @@ func (d *Daemon) buildPlans(cfg *config.Config) ([]vcollectors.Plan, error) {
 		}
 		return sei.ClientOptions{UserAgent: cfg.Global.UserAgent, InsecureSkipVerify: t.InsecureSkipVerify, CAFile: t.CAFile}
 	}
-	var plans []vcollectors.Plan
-	add := func(s config.ProbeSchedule, build func() (vcollectors.Prober, error)) error {
-		if !s.On() {
-			return nil
+	switch name {
+	case "http":
+		return vcollectors.NewHTTPProber(vcollectors.HTTPOptions{UserAgent: cfg.Global.UserAgent,
+			InsecureSkipVerify: cfg.Global.TLS.InsecureSkipVerify}), nil
+	case "health":
+		return vcollectors.NewHealthProber(vcollectors.HealthOptions{Client: client(p.Health.TLS),
+			SkipWSDL: !*p.Health.CheckWSDL, SkipWSSEI: !*p.Health.CheckDatabase})
+	case "version":
+		o := vcollectors.VersionOptions{Client: client(config.TLS{})}
+		if desired != nil {
+			o.Desired = desired
 		}
-		pr, err := build()
-		if err != nil {
-			return err
+		return vcollectors.NewVersionProber(o)
+	case "modules":
+		o := vcollectors.ModulesOptions{Client: client(config.TLS{}), MatrixFile: p.Modules.CompatibilityFile}
+		if desired != nil {
+			o.Desired = desired
 		}
-		plan := vcollectors.Plan{Prober: pr, Interval: s.Interval, Timeout: s.Timeout}
-		if s.Schedule != "" {
-			sched, err := cron.ParseStandard(s.Schedule)
+		return vcollectors.NewModulesProber(o)
+	case "synthetic":
+		o := vcollectors.SyntheticOptions{Client: client(config.TLS{}), Search: p.Synthetic.Search}
+		if f := p.Synthetic.ScenarioFile; f != "" {
+			sc, err := vcollectors.LoadScenario(f)
 			if err != nil {
-				return fmt.Errorf("probes.%s.schedule: %w", pr.Name(), err)
+				return nil, fmt.Errorf("probes.synthetic.scenario_file: %w", err)
 			}
-			plan.Cron, plan.CronSpec = sched, s.Schedule
+			o.Scenario = sc
 		}
-		plans = append(plans, plan)
-		return nil
+		return vcollectors.NewSyntheticProber(o)
 	}
-	steps := []struct {
-		s     config.ProbeSchedule
-		build func() (vcollectors.Prober, error)
+	return nil, fmt.Errorf("unknown probe %q", name)
+}
+
+// buildPlans turns the probes section into scheduler plans, one per enabled prober.
+func (d *Daemon) buildPlans(cfg *config.Config) ([]vcollectors.Plan, error) {
+	p := cfg.Probes
+	var plans []vcollectors.Plan
+	for _, s := range []struct {
+		name  string
+		sched config.ProbeSchedule
 	}{
-		{p.HTTP, func() (vcollectors.Prober, error) {
-			return vcollectors.NewHTTPProber(vcollectors.HTTPOptions{UserAgent: cfg.Global.UserAgent,
-				InsecureSkipVerify: cfg.Global.TLS.InsecureSkipVerify}), nil
-		}},
-		{p.Health.ProbeSchedule, func() (vcollectors.Prober, error) {
-			return vcollectors.NewHealthProber(vcollectors.HealthOptions{Client: client(p.Health.TLS),
-				SkipWSDL: !*p.Health.CheckWSDL, SkipWSSEI: !*p.Health.CheckDatabase})
-		}},
-		{p.Version, func() (vcollectors.Prober, error) {
-			return vcollectors.NewVersionProber(vcollectors.VersionOptions{Client: client(config.TLS{}), Desired: d.desired})
-		}},
-		{p.Modules.ProbeSchedule, func() (vcollectors.Prober, error) {
-			return vcollectors.NewModulesProber(vcollectors.ModulesOptions{Client: client(config.TLS{}), Desired: d.desired,
-				MatrixFile: p.Modules.CompatibilityFile})
-		}},
-		{p.Synthetic.ProbeSchedule, func() (vcollectors.Prober, error) {
-			o := vcollectors.SyntheticOptions{Client: client(config.TLS{}), Search: p.Synthetic.Search}
-			if f := p.Synthetic.ScenarioFile; f != "" {
-				sc, err := vcollectors.LoadScenario(f)
-				if err != nil {
-					return nil, fmt.Errorf("probes.synthetic.scenario_file: %w", err)
-				}
-				o.Scenario = sc
-			}
-			return vcollectors.NewSyntheticProber(o)
-		}},
-	}
-	for _, st := range steps {
-		if err := add(st.s, st.build); err != nil {
+		{"http", p.HTTP}, {"health", p.Health.ProbeSchedule}, {"version", p.Version},
+		{"modules", p.Modules.ProbeSchedule}, {"synthetic", p.Synthetic.ProbeSchedule},
+	} {
+		if !s.sched.On() {
+			continue
+		}
+		pr, err := NewProber(cfg, s.name, d.desired)
+		if err != nil {
 			return nil, err
 		}
+		plan := vcollectors.Plan{Prober: pr, Interval: s.sched.Interval, Timeout: s.sched.Timeout}
+		if spec := s.sched.Schedule; spec != "" {
+			sched, err := cron.ParseStandard(spec)
+			if err != nil {
+				return nil, fmt.Errorf("probes.%s.schedule: %w", s.name, err)
+			}
+			plan.Cron, plan.CronSpec = sched, spec
+		}
+		plans = append(plans, plan)
 	}
 	return plans, nil
 }
