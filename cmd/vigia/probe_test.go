@@ -16,6 +16,7 @@ func TestProbeCommandAgainstSeisim(t *testing.T) {
 	fleet := seisim.Fleet{Instances: []seisim.Instance{{
 		Name: "orgao-1", Org: "MGI", SEIVersion: "4.1.5",
 		Modules: []seisim.Module{{Name: "mod-wssei", Version: "2.2.1"}, {Name: "mod-sei-pen", Version: "3.8.2"}},
+		Users:   []seisim.User{{Login: "monitor", Password: "monitor123", Orgao: "0", Admin: true}},
 	}}}
 	srv := httptest.NewServer(seisim.New(fleet, seisim.Options{}).Handler())
 	t.Cleanup(srv.Close)
