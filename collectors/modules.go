@@ -1,0 +1,461 @@
+package collectors
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/vigia-sei/vigia/collectors/desired"
+	"github.com/vigia-sei/vigia/collectors/probe"
+	"github.com/vigia-sei/vigia/collectors/sei"
+)
+
+// Module.Detail values the modules prober sets besides free text.
+const (
+	// ModuleMissing: desired in Git, and a surface that would show the module says it is absent.
+	ModuleMissing = "missing"
+	// ModuleUnverifiable: desired in Git, not seen, and nothing reachable could show it (the
+	// account cannot see the module list and the module has no public surface).
+	ModuleUnverifiable = "not verifiable without the module list"
+)
+
+// ModulesOptions configure the modules prober.
+type ModulesOptions struct {
+	Client sei.ClientOptions `yaml:",inline"`
+	// Desired gives desired and latest module versions; nil means no drift is computed.
+	Desired DesiredStateSource `yaml:"-"`
+	// MatrixFile is merged over the embedded module catalogue and compatibility matrix;
+	// Catalogue, when set, is used as is (tests).
+	MatrixFile string         `yaml:"matrix_file,omitempty"`
+	Catalogue  *sei.Catalogue `yaml:"-"`
+	// NoLogin never logs in: only public surfaces (mod-wssei, WSDL services) are checked.
+	NoLogin bool `yaml:"no_login,omitempty"`
+	// SkipWSDL skips the per-module WSDL services.
+	SkipWSDL bool `yaml:"skip_wsdl,omitempty"`
+	// WSSEIAuthenticate obtains a mod-wssei token with the target's credentials when none is
+	// configured (mod-wssei sleeps ~3 s per /autenticar).
+	WSSEIAuthenticate bool `yaml:"wssei_authenticate,omitempty"`
+}
+
+// ModulesProber finds the installed modules, their versions and whether each answers: the module
+// list (Infra > Módulos, when the account may see it), mod-wssei (/versao, /orgao/listar), each
+// module's WSDL service, and the menu's acao= prefixes. Each module is checked against the
+// compatibility matrix for the observed SEI version and against desired state.
+type ModulesProber struct {
+	c    *sei.Client
+	opts ModulesOptions
+	cat  *sei.Catalogue
+}
+
+// NewModulesProber builds the modules prober.
+func NewModulesProber(o ModulesOptions) (*ModulesProber, error) {
+	c, err := sei.NewClient(o.Client)
+	if err != nil {
+		return nil, fmt.Errorf("modules prober: %w", err)
+	}
+	cat := o.Catalogue
+	if cat == nil && o.MatrixFile != "" {
+		if cat, err = sei.LoadCatalogue(o.MatrixFile); err != nil {
+			return nil, fmt.Errorf("modules prober: %w", err)
+		}
+	}
+	if cat == nil {
+		cat = sei.DefaultCatalogue()
+	}
+	return &ModulesProber{c: c, opts: o, cat: cat}, nil
+}
+
+// Name implements Prober.
+func (p *ModulesProber) Name() string { return probe.Modules }
+
+// modObs is what the run learnt about one module.
+type modObs struct {
+	version    string
+	up         *bool
+	compatible *bool
+	details    []string
+}
+
+type modRun struct {
+	mods map[string]*modObs
+	// checked says which kinds of surface were looked at, to tell "absent" from "not looked for".
+	listSeen, wsseiChecked, wsdlChecked, menuSeen bool
+	sei                                           string      // exact SEI version, for the matrix
+	wsdlPending                                   [][2]string // module key, problem
+}
+
+func (m *modRun) get(key string) *modObs {
+	if o, ok := m.mods[key]; ok {
+		return o
+	}
+	o := &modObs{}
+	m.mods[key] = o
+	return o
+}
+
+func setFalse(p **bool) {
+	f := false
+	*p = &f
+}
+
+// Probe implements Prober.
+func (p *ModulesProber) Probe(ctx context.Context, t probe.Target) (r probe.Result) {
+	r = probe.Result{Target: t, Probe: probe.Modules, Start: time.Now()}
+	defer finish(&r)
+	s := p.c.NewSession()
+	defer s.Close()
+
+	entryURL := sei.JoinURL(t.URL, "/sei/")
+	entry, err := s.Get(ctx, entryURL)
+	if entry != nil {
+		recordFetch(&r, entry)
+	}
+	if err != nil {
+		r.State = probe.StateDown
+		r.Fail(reason(ctx, err))
+		r.Evidence = evidenceOf("entry", entryURL, entry)
+		return r
+	}
+	if scan := sei.ScanVersions(entry.Raw); scan.Maintenance {
+		r.State = probe.StateMaintenance
+		r.SetValue(ValueMaintenance, 1)
+		r.Fail("instance in maintenance: " + titleOr(scan.Title, "maintenance page"))
+		r.Evidence = evidenceOf("entry", entryURL, entry)
+		return r
+	} else if entry.Status != 200 {
+		r.State = probe.StateDown
+		r.Fail(fmt.Sprintf("HTTP %d at %s", entry.Status, entry.SafeURL()))
+		r.Evidence = evidenceOf("entry", entryURL, entry)
+		return r
+	}
+	r.State = probe.StateUp
+
+	run := &modRun{mods: map[string]*modObs{}}
+	var notes []string
+	p.checkWSSEI(ctx, s, t, run, &r)
+	if !p.opts.SkipWSDL {
+		p.checkWSDL(ctx, s, t, run)
+	}
+	if !p.opts.NoLogin && !t.Credentials.Empty() {
+		if note := p.checkLoggedIn(ctx, s, t, run, &r); note != "" {
+			notes = append(notes, note)
+		}
+	}
+	applyWSDLPending(run)
+	problems := p.assemble(t, run, &r)
+	r.SetValue(ValueModulesInstalled, float64(countIf(r.Modules, func(m probe.Module) bool { return m.Detail != ModuleMissing && m.Detail != ModuleUnverifiable })))
+	r.SetValue(ValueModulesDown, float64(countIf(r.Modules, func(m probe.Module) bool { return m.Up != nil && !*m.Up })))
+	r.SetValue(ValueModulesIncompat, float64(countIf(r.Modules, func(m probe.Module) bool { return m.Compatible != nil && !*m.Compatible })))
+	r.SetValue(ValueModulesMissing, float64(countIf(r.Modules, func(m probe.Module) bool { return m.Detail == ModuleMissing })))
+	if len(problems) > 0 {
+		r.Fail(strings.Join(append(problems, notes...), "; "))
+		return r
+	}
+	r.OK = true
+	return r
+}
+
+func countIf(ms []probe.Module, f func(probe.Module) bool) int {
+	n := 0
+	for _, m := range ms {
+		if f(m) {
+			n++
+		}
+	}
+	return n
+}
+
+// checkWSSEI reads mod-wssei: /versao tells installed, active, compatible and versions;
+// /orgao/listar (a database round trip) tells whether it works.
+func (p *ModulesProber) checkWSSEI(ctx context.Context, s *sei.Session, t probe.Target, run *modRun, r *probe.Result) {
+	run.wsseiChecked = true
+	a, _, err := wsseiVersao(ctx, s, t, p.opts.WSSEIAuthenticate)
+	if err != nil || !a.Installed() {
+		return
+	}
+	key, _ := p.cat.Key("wssei")
+	o := run.get(key)
+	switch a.State {
+	case sei.WSSEIOK:
+		o.version = a.WSSEI
+		if a.SEI != "" {
+			run.sei = a.SEI
+		}
+	case sei.WSSEIInactive:
+		setFalse(&o.up)
+		o.details = append(o.details, "inactive: "+a.Message)
+		return
+	case sei.WSSEIIncompatible:
+		setFalse(&o.up)
+		setFalse(&o.compatible)
+		o.details = append(o.details, a.Message)
+		if a.IncompatibleWith != "" {
+			run.sei = a.IncompatibleWith
+		}
+		return
+	case sei.WSSEIError:
+		setFalse(&o.up)
+		o.details = append(o.details, "/versao: "+sei.Truncate(a.Message, 120))
+		return
+	}
+	u := sei.JoinURL(t.URL, sei.WSSEIOrgaos)
+	if a.V1 {
+		u = sei.JoinURL(t.URL, sei.WSSEIOrgaosV1)
+	}
+	lr, err := s.Do(ctx, sei.Request{URL: u, Header: http.Header{"Accept": {"application/json"}}})
+	if err != nil {
+		setFalse(&o.up)
+		o.details = append(o.details, "/orgao/listar: "+reason(ctx, err))
+		return
+	}
+	la, perr := sei.ParseWSSEI(lr.Text())
+	up := perr == nil && la.State == sei.WSSEIOK && lr.Status == 200
+	o.up = probe.BoolPtr(up)
+	if !up {
+		msg := fmt.Sprintf("/orgao/listar: HTTP %d", lr.Status)
+		if la.Message != "" {
+			msg += " " + sei.Truncate(la.Message, 120)
+		}
+		o.details = append(o.details, msg)
+		if r.Evidence == nil {
+			r.Evidence = evidenceOf("wssei", u, lr)
+		}
+	}
+}
+
+// checkLoggedIn logs in and reads the landing page (SEI version, module menus, module assets) and,
+// when the account may see it, the module list.
+func (p *ModulesProber) checkLoggedIn(ctx context.Context, s *sei.Session, t probe.Target, run *modRun, r *probe.Result) string {
+	lr, err := sei.Login(ctx, s, t.URL, t.Credentials)
+	r.SetValue(ValueLoginSuccess, b2f(err == nil))
+	if err != nil {
+		return "login: " + loginReason(ctx, err)
+	}
+	defer func() { _, _ = sei.Logout(ctx, s, lr.LandingPage) }()
+	page := lr.LandingPage
+	if v := sei.ScanVersions(lr.Landing.Text()).TitleVersion; v != "" && run.sei == "" {
+		run.sei = v
+	}
+	run.menuSeen = true
+	for _, a := range page.Actions() {
+		if k, ok := p.cat.KeyForAction(a); ok {
+			run.get(k)
+		}
+	}
+	for _, d := range page.ModuleDirs() {
+		if k, ok := p.cat.KeyForDir(d); ok {
+			run.get(k)
+		}
+	}
+	p.checkMenuPages(ctx, s, page, run)
+	listURL, ok := page.Link(`a[href*="acao=modulo_listar"]`)
+	if !ok {
+		return ""
+	}
+	lresp, err := s.Get(ctx, listURL)
+	if err != nil || lresp.Status != 200 {
+		return "module list: " + surfaceProblem(ctx, err, lresp)
+	}
+	lp, err := sei.ParseResponse(lresp)
+	if err != nil {
+		return "module list: " + err.Error()
+	}
+	rows, ok := lp.ModuleTable()
+	if !ok {
+		return "module list: no Nome/Versão table on " + lresp.SafeURL()
+	}
+	run.listSeen = true
+	for _, row := range rows {
+		k, _ := p.cat.Key(row.Name)
+		o := run.get(k)
+		if sei.IsVersion(row.Version) {
+			o.version = row.Version
+		}
+	}
+	return ""
+}
+
+// checkMenuPages opens, for each module seen in the menu and not yet checked through a surface of
+// its own, the first page its menu links to (a listing, read-only): a module whose code fails
+// answers 500 or an Infra exception page there.
+func (p *ModulesProber) checkMenuPages(ctx context.Context, s *sei.Session, page *sei.Page, run *modRun) {
+	links := map[string]string{}
+	var order []string
+	page.Doc.Find(`a[href*="acao="]`).Each(func(_ int, a *goquery.Selection) {
+		href, _ := a.Attr("href")
+		acao := acaoOf(href)
+		k, ok := p.cat.KeyForAction(acao)
+		if !ok || links[k] != "" {
+			return
+		}
+		if abs, err := page.Resolve(href); err == nil {
+			links[k] = abs
+			order = append(order, k)
+		}
+	})
+	for _, k := range order {
+		o := run.get(k)
+		if o.up != nil {
+			continue
+		}
+		resp, err := s.Get(ctx, links[k])
+		if err != nil {
+			setFalse(&o.up)
+			o.details = append(o.details, "menu page "+acaoOf(links[k])+": "+reason(ctx, err))
+			continue
+		}
+		mp, perr := sei.ParseResponse(resp)
+		switch {
+		case resp.Status != 200:
+			setFalse(&o.up)
+			o.details = append(o.details, fmt.Sprintf("menu page %s: HTTP %d", acaoOf(links[k]), resp.Status))
+		case perr != nil || mp.Has("#divInfraExcecao, .infraExcecao"):
+			setFalse(&o.up)
+			msg := "error page"
+			if perr == nil {
+				if m := mp.Messages(); len(m) > 0 {
+					msg = m[0]
+				}
+			}
+			o.details = append(o.details, "menu page "+acaoOf(links[k])+": "+msg)
+		default:
+			o.up = probe.BoolPtr(true)
+		}
+	}
+}
+
+func acaoOf(href string) string {
+	i := strings.Index(href, "acao=")
+	if i < 0 {
+		return ""
+	}
+	a := href[i+5:]
+	if j := strings.IndexAny(a, "&#"); j >= 0 {
+		a = a[:j]
+	}
+	return a
+}
+
+// checkWSDL asks controlador_ws.php for each module's SOAP service: a WSDL means the module is
+// installed and serving, "Serviço [x] inválido." means it is not registered, an error page means it
+// fails. "Not registered" only condemns a module that another surface shows installed, which is
+// known after the login: those verdicts wait in run.wsdlPending.
+func (p *ModulesProber) checkWSDL(ctx context.Context, s *sei.Session, t probe.Target, run *modRun) {
+	for _, spec := range p.cat.Modules() {
+		for _, svc := range spec.WSDLServices {
+			run.wsdlChecked = true
+			u := sei.JoinURL(t.URL, sei.WSDLPath+"?servico="+svc)
+			wr, err := s.Get(ctx, u)
+			if err != nil {
+				run.wsdlPending = append(run.wsdlPending, [2]string{spec.Key, "WSDL " + svc + ": " + reason(ctx, err)})
+				continue
+			}
+			switch st := sei.ClassifyWSDL(wr.Raw, wr.ContentType()); {
+			case st == sei.WSDLOK && wr.Status == 200:
+				o := run.get(spec.Key)
+				if o.up == nil {
+					o.up = probe.BoolPtr(true)
+				}
+			case st == sei.WSDLInvalid:
+				run.wsdlPending = append(run.wsdlPending, [2]string{spec.Key, "WSDL service " + svc + " not registered"})
+			case wr.Status >= 500:
+				// Only a registered service reaches the module's code: it is installed and failing.
+				o := run.get(spec.Key)
+				setFalse(&o.up)
+				o.details = append(o.details, fmt.Sprintf("WSDL %s: HTTP %d", svc, wr.Status))
+			default:
+				run.wsdlPending = append(run.wsdlPending, [2]string{spec.Key, fmt.Sprintf("WSDL %s: HTTP %d, no WSDL", svc, wr.Status)})
+			}
+		}
+	}
+}
+
+// applyWSDLPending marks down the modules other surfaces show installed whose WSDL service is
+// missing or failing.
+func applyWSDLPending(run *modRun) {
+	for _, pd := range run.wsdlPending {
+		o, known := run.mods[pd[0]]
+		if !known {
+			continue
+		}
+		setFalse(&o.up)
+		o.details = append(o.details, pd[1])
+	}
+}
+
+// surfaceChecked says whether a surface that would show the module was looked at.
+func (p *ModulesProber) surfaceChecked(key string, run *modRun) bool {
+	if run.listSeen {
+		return true
+	}
+	spec, ok := p.cat.Spec(key)
+	if !ok {
+		return false
+	}
+	return (spec.REST && run.wsseiChecked) || (len(spec.WSDLServices) > 0 && run.wsdlChecked) ||
+		(len(spec.MenuPrefixes) > 0 && run.menuSeen)
+}
+
+// assemble builds Result.Modules and Drift and returns the problems that fail the probe.
+func (p *ModulesProber) assemble(t probe.Target, run *modRun, r *probe.Result) []string {
+	var want, latest map[string]string
+	if p.opts.Desired != nil {
+		if d, ok := p.opts.Desired.Desired(t.Name); ok {
+			want = d.Modules
+		}
+		latest = p.opts.Desired.Latest().Modules
+	}
+	var problems []string
+	keys := make([]string, 0, len(run.mods))
+	for k := range run.mods {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		o := run.mods[k]
+		m := probe.Module{Name: k, Version: o.version, Up: o.up, Compatible: o.compatible, Desired: want[k]}
+		if m.Compatible == nil && run.sei != "" && o.version != "" {
+			if ok, known := p.cat.Compatible(k, o.version, run.sei); known {
+				m.Compatible = probe.BoolPtr(ok)
+				if !ok {
+					o.details = append(o.details, fmt.Sprintf("%s %s does not support SEI %s (supports %s)", k, o.version, run.sei, strings.Join(p.cat.SupportedSEI(k, o.version), ", ")))
+				}
+			}
+		}
+		m.Detail = strings.Join(o.details, "; ")
+		if m.Up != nil && !*m.Up {
+			problems = append(problems, k+" down: "+m.Detail)
+		} else if m.Compatible != nil && !*m.Compatible {
+			problems = append(problems, k+" incompatible: "+m.Detail)
+		}
+		if w := want[k]; w != "" {
+			r.Drift = append(r.Drift, probe.Drift{Component: k, Observed: o.version, Desired: w, Against: "desired", Level: desired.Classify(o.version, w)})
+		}
+		if l := latest[k]; l != "" {
+			r.Drift = append(r.Drift, probe.Drift{Component: k, Observed: o.version, Desired: l, Against: "latest", Level: desired.Classify(o.version, l)})
+		}
+		r.Modules = append(r.Modules, m)
+	}
+	missing := make([]string, 0)
+	for k := range want {
+		if _, ok := run.mods[k]; !ok {
+			missing = append(missing, k)
+		}
+	}
+	sort.Strings(missing)
+	for _, k := range missing {
+		m := probe.Module{Name: k, Desired: want[k], Detail: ModuleUnverifiable}
+		if p.surfaceChecked(k, run) {
+			m.Detail = ModuleMissing
+			problems = append(problems, k+" missing (desired "+want[k]+")")
+		}
+		r.Modules = append(r.Modules, m)
+		r.Drift = append(r.Drift, probe.Drift{Component: k, Desired: want[k], Against: "desired", Level: desired.LevelUnknown})
+	}
+	return problems
+}

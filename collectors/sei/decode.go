@@ -1,0 +1,42 @@
+package sei
+
+import (
+	"unicode/utf8"
+
+	"golang.org/x/net/html/charset"
+)
+
+// DecodeBody returns b as UTF-8. The encoding comes from the Content-Type charset, else from a
+// <meta> charset in the first 1024 bytes, as a browser decides it. Real SEI and SIP send
+// ISO-8859-1 (which the HTML standard reads as windows-1252); mod-wssei sends UTF-8 JSON.
+func DecodeBody(b []byte, contentType string) []byte {
+	if len(b) == 0 {
+		return b
+	}
+	head := b
+	if len(head) > 1024 {
+		head = head[:1024]
+	}
+	enc, name, _ := charset.DetermineEncoding(head, contentType)
+	if name == "utf-8" || enc == nil {
+		return b
+	}
+	if isASCII(b) {
+		return b
+	}
+	out, err := enc.NewDecoder().Bytes(b)
+	if err != nil {
+		// Single-byte decoders do not fail; keep the raw bytes if one ever does.
+		return b
+	}
+	return out
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,239 @@
+package sei
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/vigia-sei/vigia/collectors/probe"
+)
+
+// LoginFormSelector matches SIP's login form: id="frmLogin" since SIP 3, only name="frmLogin" in SIP
+// 2 (SEI 3.0.x).
+const LoginFormSelector = "form#frmLogin, form[name=frmLogin]"
+
+// Field names of SIP's login form.
+const (
+	FieldUser   = "txtUsuario"
+	FieldPass   = "pwdSenha"
+	FieldOrgao  = "selOrgao"
+	FieldAction = "hdnAcao"
+)
+
+// captchaFields are the inputs SIP adds after too many failures in one session (3 by default):
+// txtCaptcha (SIP 2), txtInfraCaptcha (SIP 3), txtCaptchaConfirmacao.
+const captchaSelector = "input[name=txtCaptcha], input[name=txtInfraCaptcha], input[name=txtCaptchaConfirmacao]"
+
+// twoFactorSelector is the second-factor step (hdnAcao 3..9).
+const twoFactorSelector = "#divValidacao2FA, input[name=txtCodigoAcesso], input[name=txtCodigo2FA]"
+
+// LoginForm is SIP's login form as found on a page.
+type LoginForm struct {
+	*Form
+	// Orgaos are the selOrgao options (value is the numeric id, label the sigla).
+	Orgaos []Option
+	// Captcha says SIP asks for a captcha: the session already failed too often.
+	Captcha bool
+	// TokenField is SIP 3's CSRF hidden input (hdnToken<md5>), empty on SIP 2.
+	TokenField string
+}
+
+// LoginForm finds SIP's login form on the page.
+func (p *Page) LoginForm() (*LoginForm, error) {
+	f, err := p.Form(LoginFormSelector)
+	if err != nil {
+		return nil, err
+	}
+	lf := &LoginForm{Form: f, Orgaos: f.Selects[FieldOrgao], Captcha: p.Has(captchaSelector)}
+	for _, fl := range f.Fields {
+		if fl.Type == "hidden" && strings.HasPrefix(fl.Name, "hdnToken") {
+			lf.TokenField = fl.Name
+		}
+	}
+	return lf, nil
+}
+
+// ErrNoOrgao is returned when the form's órgão cannot be chosen from the credentials.
+var ErrNoOrgao = errors.New("órgão not offered by the login form")
+
+// Fill returns the values to POST: every hidden input as served (hdnToken included), the
+// credentials, hdnAcao=2 (SIP 3's "log in" action; 1 is what the page carries) and the submit button
+// a user would click (SIP 2 only logs in when sbmLogin is posted). orgao may be the option's value
+// (the numeric id) or its label (the sigla); empty picks the only órgão or keeps the preselected one.
+func (lf *LoginForm) Fill(user, password, orgao string) (url.Values, error) {
+	v := lf.Values()
+	v.Set(FieldUser, user)
+	v.Set(FieldPass, password)
+	if lf.Has(FieldAction) {
+		v.Set(FieldAction, "2")
+	}
+	if len(lf.Orgaos) > 0 {
+		val, err := chooseOrgao(lf.Orgaos, orgao)
+		if err != nil {
+			return nil, err
+		}
+		v.Set(FieldOrgao, val)
+	} else if orgao != "" {
+		v.Set(FieldOrgao, orgao)
+	}
+	if s, ok := lf.Submit(""); ok {
+		v.Set(s.Name, s.Value)
+	}
+	return v, nil
+}
+
+func chooseOrgao(opts []Option, want string) (string, error) {
+	real := opts[:0:0]
+	for _, o := range opts {
+		if o.Value != "null" && o.Value != "" {
+			real = append(real, o)
+		}
+	}
+	if want == "" {
+		if len(real) == 1 {
+			return real[0].Value, nil
+		}
+		for _, o := range real {
+			if o.Selected {
+				return o.Value, nil
+			}
+		}
+		return "", fmt.Errorf("%w: no órgão configured and the form offers %d", ErrNoOrgao, len(real))
+	}
+	for _, o := range real {
+		if o.Value == want {
+			return o.Value, nil
+		}
+	}
+	for _, o := range real {
+		if strings.EqualFold(o.Label, want) {
+			return o.Value, nil
+		}
+	}
+	return "", fmt.Errorf("%w: %q", ErrNoOrgao, want)
+}
+
+// Login outcomes a caller can tell apart with errors.Is.
+var (
+	ErrLoginFormMissing = errors.New("SIP login form (frmLogin) not found")
+	ErrLoginRejected    = errors.New("login rejected")
+	ErrCaptcha          = errors.New("SIP asks for a captcha")
+	ErrTwoFactor        = errors.New("account requires two-factor authentication")
+	ErrMaintenance      = errors.New("instance in maintenance")
+	ErrNoCredentials    = errors.New("no monitoring credentials configured")
+)
+
+// LoginResult is a logged-in session's landing.
+type LoginResult struct {
+	// Entry is the SIP login page reached from /sei/.
+	Entry     *Response
+	EntryPage *Page
+	// Landing is the page after the POST and the inicializar.php redirects (Controle de Processos).
+	Landing     *Response
+	LandingPage *Page
+}
+
+// Login walks SIP's flow once: GET <base>/sei/ → redirect to SIP login → POST the form with every
+// hidden input → follow inicializar.php (new PHPSESSID) → Controle de Processos. It never retries:
+// SIP shows a captcha after three failures in a session. The returned result holds whatever was
+// reached, also on error.
+func Login(ctx context.Context, s *Session, base string, c probe.Credentials) (*LoginResult, error) {
+	if c.Empty() {
+		return nil, ErrNoCredentials
+	}
+	res := &LoginResult{}
+	entry, err := s.Get(ctx, JoinURL(base, "/sei/"))
+	res.Entry = entry
+	if err != nil {
+		return res, fmt.Errorf("open login page: %w", err)
+	}
+	if entry.Status != 200 {
+		return res, fmt.Errorf("open login page: %s answered HTTP %d", entry.SafeURL(), entry.Status)
+	}
+	page, err := ParseResponse(entry)
+	if err != nil {
+		return res, err
+	}
+	res.EntryPage = page
+	lf, err := page.LoginForm()
+	if err != nil {
+		if ScanVersions(entry.Text()).Maintenance {
+			return res, ErrMaintenance
+		}
+		return res, fmt.Errorf("%w at %s", ErrLoginFormMissing, entry.SafeURL())
+	}
+	if lf.Captcha {
+		return res, ErrCaptcha
+	}
+	vals, err := lf.Fill(c.Username, c.Password.Reveal(), c.Orgao)
+	if err != nil {
+		return res, err
+	}
+	landing, err := s.Do(ctx, Request{Method: lf.Method, URL: lf.Action, Form: vals})
+	res.Landing = landing
+	if err != nil {
+		return res, fmt.Errorf("submit login: %w", err)
+	}
+	lp, err := ParseResponse(landing)
+	if err != nil {
+		return res, err
+	}
+	res.LandingPage = lp
+	if err := CheckLanding(landing, lp); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// CheckLanding tells whether a page is a logged-in SEI page, and if not, why.
+func CheckLanding(r *Response, p *Page) error {
+	if r.Status != 200 {
+		return fmt.Errorf("%w: %s answered HTTP %d", ErrLoginRejected, r.SafeURL(), r.Status)
+	}
+	if p.Has(LoginFormSelector) {
+		if p.Has(captchaSelector) {
+			return ErrCaptcha
+		}
+		msg := strings.Join(p.Messages(), "; ")
+		if msg == "" {
+			msg = "login form shown again"
+		}
+		return fmt.Errorf("%w: %s", ErrLoginRejected, msg)
+	}
+	if p.Has(twoFactorSelector) {
+		return ErrTwoFactor
+	}
+	if LoggedIn(p) {
+		return nil
+	}
+	if ScanVersions(r.Text()).Maintenance {
+		return ErrMaintenance
+	}
+	msg := strings.Join(p.Messages(), "; ")
+	if msg == "" {
+		msg = "no logged-in marker (lnkInfraSairSistema, lnkUsuarioSistema) on " + r.SafeURL()
+	}
+	return fmt.Errorf("%w: %s", ErrLoginRejected, msg)
+}
+
+// LoggedIn reports the markers of a logged-in SEI page: the logout link, the user link, or the
+// process tables of Controle de Processos.
+func LoggedIn(p *Page) bool {
+	return p.Has("#lnkInfraSairSistema, #lnkUsuarioSistema, #tblProcessosRecebidos, #tblProcessosGerados, #frmProtocoloPesquisaRapida")
+}
+
+// Logout follows the logged-in page's signed logout link (a#lnkInfraSairSistema). Monitoring runs
+// often; leaving sessions behind would fill SIP's login table.
+func Logout(ctx context.Context, s *Session, p *Page) (*Response, error) {
+	u, ok := p.Link("#lnkInfraSairSistema")
+	if !ok {
+		return nil, errors.New("logout link (lnkInfraSairSistema) not found")
+	}
+	r, err := s.Get(ctx, u)
+	if err != nil {
+		return r, fmt.Errorf("logout: %w", err)
+	}
+	return r, nil
+}

@@ -1,0 +1,435 @@
+package sei
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/andybalholm/cascadia"
+	"golang.org/x/net/html"
+)
+
+// MaxDOMBytes bounds what is parsed into a DOM. SEI's largest pages (a long process list) are a few
+// hundred KiB; a body past this is cut, so a hostile or broken server cannot make the probe build a
+// huge tree.
+const MaxDOMBytes = 4 << 20
+
+// Page is a parsed HTML page and the URL it came from (links resolve against it).
+type Page struct {
+	URL *url.URL
+	Doc *goquery.Document
+}
+
+// ParsePage parses a UTF-8 body (see Response.Text).
+func ParsePage(body []byte, u *url.URL) (*Page, error) {
+	if len(body) > MaxDOMBytes {
+		body = body[:MaxDOMBytes]
+	}
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("parse page: %w", err)
+	}
+	if u == nil {
+		u = &url.URL{}
+	}
+	return &Page{URL: u, Doc: doc}, nil
+}
+
+// ParseResponse parses a response's decoded body.
+func ParseResponse(r *Response) (*Page, error) { return ParsePage(r.Text(), r.URL) }
+
+// Compile compiles a CSS selector (a group, "a, b", included), for validating user-supplied
+// selectors before a run.
+func Compile(selector string) (cascadia.Matcher, error) {
+	s, err := cascadia.ParseGroup(selector)
+	if err != nil {
+		return nil, fmt.Errorf("bad CSS selector %q: %w", selector, err)
+	}
+	return s, nil
+}
+
+func (p *Page) find(selector string) *goquery.Selection {
+	m, err := cascadia.Compile(selector)
+	if err != nil {
+		return p.Doc.Selection.Slice(0, 0)
+	}
+	return p.Doc.FindMatcher(m)
+}
+
+// Title is the trimmed <title> text.
+func (p *Page) Title() string { return strings.TrimSpace(p.Doc.Find("title").First().Text()) }
+
+// Has reports whether the selector matches.
+func (p *Page) Has(selector string) bool { return p.find(selector).Length() > 0 }
+
+// Text is the trimmed text of the first match.
+func (p *Page) Text(selector string) string {
+	return collapseSpace(p.find(selector).First().Text())
+}
+
+// Attr is an attribute of the first match that has it.
+func (p *Page) Attr(selector, attr string) (string, bool) {
+	var val string
+	var ok bool
+	p.find(selector).EachWithBreak(func(_ int, s *goquery.Selection) bool {
+		val, ok = s.Attr(attr)
+		return !ok
+	})
+	return val, ok
+}
+
+// Resolve makes a link absolute against the page URL.
+func (p *Page) Resolve(ref string) (string, error) {
+	u, err := p.URL.Parse(strings.TrimSpace(ref))
+	if err != nil {
+		return "", fmt.Errorf("bad link: %w", err)
+	}
+	return u.String(), nil
+}
+
+// onclickURL takes the URL out of SEI's onclick="window.location.href='…'" links (the bar's
+// "Controle de Processos" icon, the unit switcher). A small pattern on one attribute value.
+var onclickURL = regexp.MustCompile(`location(?:\.href)?\s*=\s*['"]([^'"]+)['"]`)
+
+// Link is the absolute URL of the first match: its href, or for an SEI "#" link the URL its onclick
+// navigates to, or for a form its action.
+func (p *Page) Link(selector string) (string, bool) {
+	var out string
+	p.find(selector).EachWithBreak(func(_ int, s *goquery.Selection) bool {
+		ref := ""
+		if goquery.NodeName(s) == "form" {
+			ref, _ = s.Attr("action")
+		} else if h, ok := s.Attr("href"); ok && h != "" && h != "#" && !strings.HasPrefix(strings.ToLower(h), "javascript:") {
+			ref = h
+		} else if oc, ok := s.Attr("onclick"); ok {
+			if m := onclickURL.FindStringSubmatch(oc); m != nil {
+				ref = m[1]
+			}
+		}
+		if ref == "" {
+			return true
+		}
+		abs, err := p.Resolve(ref)
+		if err != nil {
+			return true
+		}
+		out = abs
+		return false
+	})
+	return out, out != ""
+}
+
+// VisibleText is the page's text outside scripts and styles, whitespace collapsed, cut at max
+// bytes (on a rune boundary).
+func (p *Page) VisibleText(max int) string { return visibleText(p.Doc.Nodes, max) }
+
+// MainText is VisibleText of the page's content area (#divInfraAreaTelaD on Infra pages), without
+// the top bar and the menu; the whole body when the page has no such area.
+func (p *Page) MainText(max int) string {
+	if area := p.find("#divInfraAreaTelaD"); area.Length() > 0 {
+		return visibleText(area.Nodes[:1], max)
+	}
+	return p.VisibleText(max)
+}
+
+func visibleText(nodes []*html.Node, max int) string {
+	var b strings.Builder
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		if max > 0 && b.Len() > 4*max+256 {
+			return
+		}
+		switch n.Type {
+		case html.TextNode:
+			b.WriteString(n.Data)
+			b.WriteByte(' ')
+			return
+		case html.ElementNode:
+			switch n.Data {
+			case "script", "style", "noscript", "head", "title":
+				return
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	for _, n := range nodes {
+		walk(n)
+	}
+	return Truncate(collapseSpace(b.String()), max)
+}
+
+// Truncate cuts s at max bytes without splitting a UTF-8 sequence.
+func Truncate(s string, max int) string {
+	if max <= 0 || len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && s[cut]&0xC0 == 0x80 {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+func collapseSpace(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// messageSelectors are where Infra pages render messages for the user (validation errors, "Usuário
+// ou senha inválida", exceptions).
+// Infra puts validation messages in a hidden textarea that a script alerts (txaInfraValidacao, and
+// txaInfraMsg for the msg= SEI appends when it sends a user back to SIP).
+const messageSelectors = "#txaInfraValidacao, #txaInfraMsg, #divInfraExcecao, .infraExcecao, #divInfraMensagens, .infraMensagem, #divMensagem, .alert-danger, .alert-warning, #divInfraAviso"
+
+// Messages are the distinct user-facing messages the page shows, trimmed. A message nested in
+// another message container counts once.
+func (p *Page) Messages() []string {
+	var out []string
+	seen := map[string]bool{}
+	p.find(messageSelectors).Each(func(_ int, s *goquery.Selection) {
+		t := collapseSpace(s.Text())
+		if t == "" {
+			return
+		}
+		t = Truncate(t, 300)
+		for _, o := range out {
+			if strings.Contains(o, t) {
+				return
+			}
+		}
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	})
+	return out
+}
+
+// Actions lists the distinct acao= values of the page's links and menu entries (menu items carry
+// them in href and in a link attribute). Module menus are recognisable by their prefixes (md_pet_,
+// pen_, md_wssei_).
+func (p *Page) Actions() []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(a string) {
+		if a != "" && !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
+	}
+	p.Doc.Find("a[href], a[link], form[action]").Each(func(_ int, s *goquery.Selection) {
+		if l, ok := s.Attr("link"); ok {
+			add(l)
+		}
+		for _, attr := range []string{"href", "action"} {
+			h, ok := s.Attr(attr)
+			if !ok {
+				continue
+			}
+			if i := strings.Index(h, "acao="); i >= 0 {
+				a := h[i+5:]
+				if j := strings.IndexAny(a, "&#'\" "); j >= 0 {
+					a = a[:j]
+				}
+				add(a)
+			}
+		}
+	})
+	return out
+}
+
+// ModuleDirs lists the module directories the page loads assets from (".../modulos/<dir>/...").
+func (p *Page) ModuleDirs() []string {
+	seen := map[string]bool{}
+	var out []string
+	p.Doc.Find("img[src], script[src], link[href]").Each(func(_ int, s *goquery.Selection) {
+		ref, ok := s.Attr("src")
+		if !ok {
+			ref, _ = s.Attr("href")
+		}
+		i := strings.Index(ref, "modulos/")
+		if i < 0 {
+			return
+		}
+		d := ref[i+len("modulos/"):]
+		j := strings.IndexByte(d, '/')
+		if j <= 0 {
+			return
+		}
+		d = d[:j]
+		if !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	})
+	return out
+}
+
+// Field is one form control that would be submitted.
+type Field struct {
+	Name  string
+	Value string
+	Type  string
+}
+
+// Option is one <option> of a select.
+type Option struct {
+	Value    string
+	Label    string
+	Selected bool
+}
+
+// Form is a parsed <form>: everything a browser would submit.
+type Form struct {
+	ID, Name string
+	Method   string // upper case; GET when absent
+	Action   string // absolute
+	// Fields are the successful controls in document order (hidden, text, password, checked boxes,
+	// selects with their selected option, textareas). Submit buttons are not among them.
+	Fields  []Field
+	Submits []Field
+	Selects map[string][]Option
+}
+
+// ErrNoForm is returned when a selector matches no form.
+var ErrNoForm = errors.New("form not found")
+
+// Form parses the first <form> the selector matches.
+func (p *Page) Form(selector string) (*Form, error) {
+	sel := p.find(selector).Filter("form").First()
+	if sel.Length() == 0 {
+		return nil, fmt.Errorf("%w: %s", ErrNoForm, selector)
+	}
+	f := &Form{Selects: map[string][]Option{}}
+	f.ID, _ = sel.Attr("id")
+	f.Name, _ = sel.Attr("name")
+	f.Method = strings.ToUpper(strings.TrimSpace(sel.AttrOr("method", "GET")))
+	if f.Method != "POST" {
+		f.Method = "GET"
+	}
+	action := sel.AttrOr("action", "")
+	abs, err := p.Resolve(action)
+	if err != nil {
+		return nil, fmt.Errorf("form %s: %w", selector, err)
+	}
+	f.Action = abs
+	sel.Find("input, select, textarea, button").Each(func(_ int, s *goquery.Selection) {
+		name, ok := s.Attr("name")
+		if !ok || name == "" {
+			return
+		}
+		if _, dis := s.Attr("disabled"); dis {
+			return
+		}
+		switch goquery.NodeName(s) {
+		case "input":
+			typ := strings.ToLower(s.AttrOr("type", "text"))
+			val := s.AttrOr("value", "")
+			switch typ {
+			case "submit", "image":
+				f.Submits = append(f.Submits, Field{Name: name, Value: val, Type: typ})
+			case "checkbox", "radio":
+				if _, checked := s.Attr("checked"); checked {
+					if _, has := s.Attr("value"); !has {
+						val = "on"
+					}
+					f.Fields = append(f.Fields, Field{Name: name, Value: val, Type: typ})
+				}
+			case "button", "reset", "file":
+			default:
+				f.Fields = append(f.Fields, Field{Name: name, Value: val, Type: typ})
+			}
+		case "button":
+			typ := strings.ToLower(s.AttrOr("type", "submit"))
+			if typ == "submit" {
+				f.Submits = append(f.Submits, Field{Name: name, Value: s.AttrOr("value", ""), Type: "submit"})
+			}
+		case "textarea":
+			f.Fields = append(f.Fields, Field{Name: name, Value: s.Text(), Type: "textarea"})
+		case "select":
+			var opts []Option
+			chosen := -1
+			s.Find("option").Each(func(i int, o *goquery.Selection) {
+				v, has := o.Attr("value")
+				if !has {
+					v = strings.TrimSpace(o.Text())
+				}
+				_, sel := o.Attr("selected")
+				opts = append(opts, Option{Value: v, Label: collapseSpace(o.Text()), Selected: sel})
+				if sel {
+					chosen = i
+				}
+			})
+			f.Selects[name] = opts
+			if chosen < 0 && len(opts) > 0 {
+				if _, multi := s.Attr("multiple"); !multi {
+					chosen = 0
+				}
+			}
+			if chosen >= 0 {
+				f.Fields = append(f.Fields, Field{Name: name, Value: opts[chosen].Value, Type: "select"})
+			}
+		}
+	})
+	return f, nil
+}
+
+// Has reports whether the form has a control (submit buttons included) with that name.
+func (f *Form) Has(name string) bool {
+	for _, fl := range f.Fields {
+		if fl.Name == name {
+			return true
+		}
+	}
+	for _, fl := range f.Submits {
+		if fl.Name == name {
+			return true
+		}
+	}
+	_, ok := f.Selects[name]
+	return ok
+}
+
+// Value is the default value of a control.
+func (f *Form) Value(name string) (string, bool) {
+	for _, fl := range f.Fields {
+		if fl.Name == name {
+			return fl.Value, true
+		}
+	}
+	return "", false
+}
+
+// Values is what a browser sends before the user types anything or clicks a button.
+func (f *Form) Values() url.Values {
+	v := make(url.Values, len(f.Fields)+1)
+	for _, fl := range f.Fields {
+		v.Add(fl.Name, fl.Value)
+	}
+	return v
+}
+
+// Submit returns the named submit button, or the first when name is empty.
+func (f *Form) Submit(name string) (Field, bool) {
+	for _, s := range f.Submits {
+		if name == "" || s.Name == name {
+			return s, true
+		}
+	}
+	return Field{}, false
+}
+
+// HiddenNames lists the names of hidden inputs, for evidence without values (a CSRF token's value
+// is a secret).
+func (f *Form) HiddenNames() []string {
+	var out []string
+	for _, fl := range f.Fields {
+		if fl.Type == "hidden" {
+			out = append(out, fl.Name)
+		}
+	}
+	return out
+}
