@@ -107,7 +107,7 @@ func NewScheduler(opts SchedulerOptions, h ResultHandler) *Scheduler {
 		opts.Concurrency = 64
 	}
 	if opts.StartSpread <= 0 {
-		opts.StartSpread = 10 * time.Second
+		opts.StartSpread = time.Minute
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()

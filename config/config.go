@@ -35,6 +35,10 @@ type Global struct {
 	// CronSpread spreads instances of a cron-scheduled probe over this window so that 10,000
 	// instances do not all start at the same second.
 	CronSpread time.Duration `yaml:"cron_spread"`
+	// StartSpread bounds how long after start (or after an instance appears) its first runs may
+	// wait; first runs keep their phase within this window so a large fleet does not start in a
+	// burst. Capped by each probe's interval.
+	StartSpread time.Duration `yaml:"start_spread"`
 	// TimeZone for cron specs (probes and silences).
 	TimeZone string `yaml:"time_zone"`
 	// Shard is "i/n": this replica probes only the instances that hash to shard i of n.
@@ -231,6 +235,13 @@ type Elasticsearch struct {
 	RetentionDays      int           `yaml:"retention_days"`
 	BufferMaxBytes     int64         `yaml:"buffer_max_bytes"`
 	LogEvents          bool          `yaml:"log_events"`
+	// CertFile and KeyFile are a client certificate, for clusters that require mutual TLS.
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+	// Workers is how many bulk requests run at once (default 2).
+	Workers int `yaml:"workers"`
+	// RetryBackoffMax caps the wait between attempts while the store is down (default 30s).
+	RetryBackoffMax time.Duration `yaml:"retry_backoff_max"`
 }
 
 // FileOutput is the embedded default: rotating NDJSON files.
@@ -240,6 +251,8 @@ type FileOutput struct {
 	MaxBytes int64         `yaml:"max_bytes"`
 	MaxAge   time.Duration `yaml:"max_age"`
 	MaxFiles int           `yaml:"max_files"`
+	// LogEvents also writes vigia's own warnings and errors as events (dataset vigia.log).
+	LogEvents bool `yaml:"log_events"`
 }
 
 // Targets turns the static fleet into probe targets.

@@ -16,6 +16,7 @@ func (c *Config) setDefaults() {
 	setDur(&g.Interval, 60*time.Second)
 	setDur(&g.Timeout, 10*time.Second)
 	setDur(&g.CronSpread, 30*time.Second)
+	setDur(&g.StartSpread, time.Minute)
 	if g.Concurrency == 0 {
 		g.Concurrency = 512
 	}

@@ -99,7 +99,7 @@ func New(opts Options) (*Daemon, error) {
 		return nil, err
 	}
 	d.sched = vcollectors.NewScheduler(vcollectors.SchedulerOptions{
-		Concurrency: cfg.Global.Concurrency, CronSpread: cfg.Global.CronSpread,
+		Concurrency: cfg.Global.Concurrency, CronSpread: cfg.Global.CronSpread, StartSpread: cfg.Global.StartSpread,
 		Logger: d.log, Registerer: reg,
 	}, vcollectors.ResultHandlerFunc(d.fanout))
 
