@@ -21,6 +21,7 @@ func runCmd(args []string, _, stderr io.Writer) int {
 	cfgFile := fs.String("config", "vigia.yaml", "config file")
 	listen := fs.String("listen", "", "HTTP listen address (overrides server.listen)")
 	shard := fs.String("shard", os.Getenv("VIGIA_SHARD"), "probe only shard i of n, as i/n (overrides global.shard; env VIGIA_SHARD)")
+	pprofOn := fs.Bool("debug.pprof", false, "serve Go profiles at /debug/pprof/")
 	shutdown := fs.Duration("shutdown-timeout", 15*time.Second, "how long SIGTERM waits for probes and shippers to drain")
 	var lf logFlags
 	lf.register(fs)
@@ -33,7 +34,7 @@ func runCmd(args []string, _, stderr io.Writer) int {
 		return 2
 	}
 	d, err := daemon.New(daemon.Options{ConfigFile: *cfgFile, Listen: *listen, Shard: *shard,
-		Version: version, Logger: log, ShutdownTimeout: *shutdown})
+		Version: version, Logger: log, ShutdownTimeout: *shutdown, Pprof: *pprofOn})
 	if err != nil {
 		var cerr *config.Error
 		if errors.As(err, &cerr) {

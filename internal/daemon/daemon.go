@@ -30,6 +30,7 @@ type Options struct {
 	Listen string
 	// Shard overrides global.shard when set ("i/n").
 	Shard           string
+	Pprof           bool
 	Version         string
 	Logger          *slog.Logger
 	ShutdownTimeout time.Duration
@@ -104,7 +105,7 @@ func New(opts Options) (*Daemon, error) {
 	}, vcollectors.ResultHandlerFunc(d.fanout))
 
 	d.srv = server.New(server.Options{
-		Gatherer: reg, Logger: d.log,
+		Gatherer: reg, Logger: d.log, Pprof: opts.Pprof,
 		Ready:  d.ready,
 		Reload: d.Reload,
 		Token:  func() probe.Secret { return d.cfg.Load().Server.APIToken },

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"time"
 
@@ -27,6 +28,8 @@ type Options struct {
 	// Token guards write endpoints; empty means they are refused.
 	Token  func() probe.Secret
 	Logger *slog.Logger
+	// Pprof mounts /debug/pprof/ (off by default: profiles reveal internals and cost CPU).
+	Pprof bool
 }
 
 // Server is the HTTP surface.
@@ -49,6 +52,12 @@ func New(o Options) *Server {
 	})
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.Handle("POST /-/reload", s.RequireToken(http.HandlerFunc(s.reload)))
+	if o.Pprof {
+		s.mux.HandleFunc("/debug/pprof/", pprof.Index)
+		s.mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		s.mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		s.mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
 	return s
 }
 

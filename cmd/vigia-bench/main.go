@@ -1,0 +1,358 @@
+// Command vigia-bench measures vigia against a simulated fleet of N SEI instances: it starts seisim
+// and vigia as separate processes on loopback, lets vigia run all four SEI probes at production
+// intervals, and reads vigia's CPU and memory from /proc and its probe rate, start lag and
+// allocations from its own /metrics. It prints a table and writes JSON for tracking.
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+type result struct {
+	Instances          int     `json:"instances"`
+	ProbesPerInstance  int     `json:"probes_per_instance"`
+	IntervalSeconds    float64 `json:"interval_seconds"`
+	StartToFirstProbeS float64 `json:"start_to_first_probe_seconds"`
+	WindowSeconds      float64 `json:"window_seconds"`
+	ProbesPerSecond    float64 `json:"probes_per_second"`
+	ExpectedPerSecond  float64 `json:"expected_probes_per_second"`
+	FailedShare        float64 `json:"failed_share"`
+	LagP50             float64 `json:"start_lag_p50_seconds"`
+	LagP99             float64 `json:"start_lag_p99_seconds"`
+	VigiaCores         float64 `json:"vigia_cpu_cores"`
+	CPUSecondsPer1000  float64 `json:"vigia_cpu_seconds_per_1000_probes"`
+	VigiaRSSMiB        float64 `json:"vigia_max_rss_mib"`
+	AllocsPerProbe     float64 `json:"allocs_per_probe"`
+	Goroutines         float64 `json:"goroutines"`
+	SeisimCores        float64 `json:"seisim_cpu_cores"`
+}
+
+func main() {
+	sizes := flag.String("sizes", "1000,10000,30000", "fleet sizes to measure")
+	warmup := flag.Duration("warmup", 40*time.Second, "time before measuring (first runs spread over start_spread)")
+	window := flag.Duration("window", 60*time.Second, "measurement window")
+	interval := flag.Duration("interval", 60*time.Second, "interval of every probe")
+	probes := flag.String("probes", "health,version,modules,synthetic", "probes to run")
+	bin := flag.String("bin", "bin", "directory with the vigia and seisim binaries")
+	jsonOut := flag.String("json", "bench-results.json", "where to write the JSON results")
+	concurrency := flag.Int("concurrency", 512, "vigia global.concurrency")
+	flag.Parse()
+
+	var results []result
+	for _, s := range strings.Split(*sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil {
+			fatal("bad size %q", s)
+		}
+		fmt.Fprintf(os.Stderr, "bench: %d instances (warmup %s, window %s)...\n", n, *warmup, *window)
+		r, err := run(*bin, n, strings.Split(*probes, ","), *interval, *warmup, *window, *concurrency)
+		if err != nil {
+			fatal("%d instances: %v", n, err)
+		}
+		results = append(results, r)
+	}
+	printTable(os.Stdout, results)
+	b, _ := json.MarshalIndent(results, "", "  ")
+	if err := os.WriteFile(*jsonOut, b, 0o644); err != nil {
+		fatal("%v", err)
+	}
+	fmt.Printf("\nJSON: %s\n", *jsonOut)
+}
+
+func fatal(format string, a ...any) {
+	fmt.Fprintf(os.Stderr, "vigia-bench: "+format+"\n", a...)
+	os.Exit(1)
+}
+
+func freePort() int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fatal("%v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func run(bin string, n int, probes []string, interval, warmup, window time.Duration, concurrency int) (result, error) {
+	r := result{Instances: n, ProbesPerInstance: len(probes), IntervalSeconds: interval.Seconds()}
+	dir, err := os.MkdirTemp("", "vigia-bench")
+	if err != nil {
+		return r, err
+	}
+	defer os.RemoveAll(dir)
+	seiPort, vigiaPort := freePort(), freePort()
+	targets := filepath.Join(dir, "targets.yaml")
+	seisim := exec.Command(filepath.Join(bin, "seisim"), "--generate", strconv.Itoa(n), "--seed", "1",
+		"--listen", fmt.Sprintf("127.0.0.1:%d", seiPort), "--wssei-auth-delay", "0", "--print-targets", targets)
+	seisim.Stderr, seisim.Stdout = io.Discard, io.Discard
+	if err := seisim.Start(); err != nil {
+		return r, err
+	}
+	defer stop(seisim)
+	if err := waitFile(targets, 30*time.Second); err != nil {
+		return r, fmt.Errorf("seisim: %w", err)
+	}
+	cfg := filepath.Join(dir, "vigia.yaml")
+	if err := writeConfig(cfg, targets, dir, probes, interval, concurrency); err != nil {
+		return r, err
+	}
+	vigia := exec.Command(filepath.Join(bin, "vigia"), "run", "--config", cfg, "--listen", fmt.Sprintf("127.0.0.1:%d", vigiaPort), "--log.level", "warn")
+	vigia.Stdout = io.Discard
+	logf, _ := os.Create(filepath.Join(dir, "vigia.log"))
+	vigia.Stderr = logf
+	start := time.Now()
+	if err := vigia.Start(); err != nil {
+		return r, err
+	}
+	defer stop(vigia)
+	base := fmt.Sprintf("http://127.0.0.1:%d", vigiaPort)
+	for {
+		if m, err := scrape(base); err == nil && sum(m, "vigia_probe_runs_total") > 0 {
+			r.StartToFirstProbeS = time.Since(start).Seconds()
+			break
+		}
+		if time.Since(start) > 60*time.Second {
+			log, _ := os.ReadFile(filepath.Join(dir, "vigia.log"))
+			return r, fmt.Errorf("no probe within 60s; log:\n%s", log)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	maxRSS := 0.0
+	sleepSampling := func(d time.Duration) {
+		end := time.Now().Add(d)
+		for time.Now().Before(end) {
+			maxRSS = math.Max(maxRSS, rssMiB(vigia.Process.Pid))
+			time.Sleep(time.Second)
+		}
+	}
+	sleepSampling(warmup - time.Since(start))
+	m0, err := scrape(base)
+	if err != nil {
+		return r, err
+	}
+	c0, s0, t0 := cpuSeconds(vigia.Process.Pid), cpuSeconds(seisim.Process.Pid), time.Now()
+	sleepSampling(window)
+	m1, err := scrape(base)
+	if err != nil {
+		return r, err
+	}
+	c1, s1, t1 := cpuSeconds(vigia.Process.Pid), cpuSeconds(seisim.Process.Pid), time.Now()
+	dt := t1.Sub(t0).Seconds()
+	runs := sum(m1, "vigia_probe_runs_total") - sum(m0, "vigia_probe_runs_total")
+	failed := sumMatching(m1, "vigia_probe_runs_total", `outcome="success"`, false) - sumMatching(m0, "vigia_probe_runs_total", `outcome="success"`, false)
+	r.WindowSeconds = dt
+	r.ProbesPerSecond = runs / dt
+	r.ExpectedPerSecond = float64(n*len(probes)) / interval.Seconds()
+	if runs > 0 {
+		r.FailedShare = failed / runs
+		r.CPUSecondsPer1000 = (c1 - c0) / runs * 1000
+		r.AllocsPerProbe = (sum(m1, "go_memstats_mallocs_total") - sum(m0, "go_memstats_mallocs_total")) / runs
+	}
+	r.VigiaCores = (c1 - c0) / dt
+	r.SeisimCores = (s1 - s0) / dt
+	r.VigiaRSSMiB = maxRSS
+	r.Goroutines = sum(m1, "go_goroutines")
+	r.LagP50 = quantile(m0, m1, "vigia_probe_start_lag_seconds", 0.50)
+	r.LagP99 = quantile(m0, m1, "vigia_probe_start_lag_seconds", 0.99)
+	return r, nil
+}
+
+func stop(c *exec.Cmd) {
+	_ = c.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = c.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		_ = c.Process.Kill()
+	}
+}
+
+func waitFile(path string, d time.Duration) error {
+	end := time.Now().Add(d)
+	for time.Now().Before(end) {
+		if st, err := os.Stat(path); err == nil && st.Size() > 0 {
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("%s not written within %s", path, d)
+}
+
+func writeConfig(path, targets, dir string, probes []string, interval time.Duration, concurrency int) error {
+	data, err := os.ReadFile(targets)
+	if err != nil {
+		return err
+	}
+	on := map[string]bool{}
+	for _, p := range probes {
+		on[strings.TrimSpace(p)] = true
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "global: {interval: %s, timeout: 30s, concurrency: %d, state_dir: %q}\n", interval, concurrency, filepath.Join(dir, "state"))
+	b.WriteString("probes:\n")
+	for _, p := range []string{"health", "version", "modules", "synthetic"} {
+		fmt.Fprintf(&b, "  %s: {enabled: %t, interval: %s}\n", p, on[p], interval)
+	}
+	b.WriteString("probes_search_placeholder: null\n")
+	b.WriteString("fleet:\n  defaults:\n    credentials: {username: monitor, password: monitor123, orgao: \"0\"}\n")
+	for _, line := range strings.Split(strings.TrimRight(string(data), "\n"), "\n") {
+		b.WriteString("  " + line + "\n")
+	}
+	out := strings.Replace(b.String(), "probes_search_placeholder: null\n", "", 1)
+	out = strings.Replace(out, "  synthetic: {enabled: "+strconv.FormatBool(on["synthetic"]), "  synthetic: {search: \"00000.000001/2024-00\", enabled: "+strconv.FormatBool(on["synthetic"]), 1)
+	return os.WriteFile(path, []byte(out), 0o600)
+}
+
+// metrics maps a sample line's name{labels} to its value.
+type metrics map[string]float64
+
+func scrape(base string) (metrics, error) {
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	m := metrics{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		if i < 0 {
+			continue
+		}
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		if err != nil {
+			continue
+		}
+		m[line[:i]] = v
+	}
+	return m, sc.Err()
+}
+
+func sum(m metrics, name string) float64 { return sumMatching(m, name, "", true) }
+
+// sumMatching adds the samples of a metric whose labels contain (or, with want false, lack) sub.
+func sumMatching(m metrics, name, sub string, want bool) float64 {
+	total := 0.0
+	for k, v := range m {
+		if k == name || strings.HasPrefix(k, name+"{") {
+			if sub == "" || strings.Contains(k, sub) == want {
+				total += v
+			}
+		}
+	}
+	return total
+}
+
+// quantile estimates a quantile of the histogram's increase between two scrapes, summed over
+// label sets, by linear interpolation inside the bucket (as PromQL's histogram_quantile).
+func quantile(m0, m1 metrics, name string, q float64) float64 {
+	buckets := map[float64]float64{}
+	for k, v := range m1 {
+		if !strings.HasPrefix(k, name+"_bucket{") {
+			continue
+		}
+		i := strings.Index(k, `le="`)
+		le, err := strconv.ParseFloat(strings.TrimSuffix(k[i+4:], `"}`), 64)
+		if err != nil {
+			if strings.HasPrefix(k[i+4:], "+Inf") {
+				le = math.Inf(1)
+			} else {
+				continue
+			}
+		}
+		buckets[le] += v - m0[k]
+	}
+	var les []float64
+	for le := range buckets {
+		les = append(les, le)
+	}
+	sortFloats(les)
+	if len(les) == 0 {
+		return math.NaN()
+	}
+	total := buckets[les[len(les)-1]]
+	if total == 0 {
+		return 0
+	}
+	rank := q * total
+	prevLe, prevCount := 0.0, 0.0
+	for _, le := range les {
+		c := buckets[le]
+		if c >= rank {
+			if math.IsInf(le, 1) {
+				return prevLe
+			}
+			if c == prevCount {
+				return le
+			}
+			return prevLe + (le-prevLe)*(rank-prevCount)/(c-prevCount)
+		}
+		prevLe, prevCount = le, c
+	}
+	return prevLe
+}
+
+func sortFloats(a []float64) {
+	for i := 1; i < len(a); i++ {
+		for j := i; j > 0 && a[j] < a[j-1]; j-- {
+			a[j], a[j-1] = a[j-1], a[j]
+		}
+	}
+}
+
+// cpuSeconds reads utime+stime of a process from /proc.
+func cpuSeconds(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	ut, _ := strconv.ParseFloat(fields[11], 64)
+	st, _ := strconv.ParseFloat(fields[12], 64)
+	return (ut + st) / 100 // USER_HZ is 100 on Linux
+}
+
+func rssMiB(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			kb, _ := strconv.ParseFloat(strings.Fields(line)[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+func printTable(w io.Writer, rs []result) {
+	fmt.Fprintf(w, "\n%-10s %9s %9s %8s %9s %9s %9s %8s %12s %9s %10s %8s %8s\n", "instances", "probes/s", "expected", "failed", "lag p50", "lag p99",
+		"first(s)", "cores", "cpu s/1000", "RSS MiB", "allocs/pr", "gorout.", "seisim")
+	for _, r := range rs {
+		fmt.Fprintf(w, "%-10d %9.1f %9.1f %7.1f%% %8.3fs %8.3fs %9.2f %8.3f %12.3f %9.1f %10.0f %8.0f %8.3f\n",
+			r.Instances, r.ProbesPerSecond, r.ExpectedPerSecond, 100*r.FailedShare, r.LagP50, r.LagP99, r.StartToFirstProbeS,
+			r.VigiaCores, r.CPUSecondsPer1000, r.VigiaRSSMiB, r.AllocsPerProbe, r.Goroutines, r.SeisimCores)
+	}
+}
