@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"os"
 	"regexp"
 	"sort"
 	"strconv"
@@ -64,13 +65,22 @@ func (g *Global) Validate(path string, p *Problems) {
 	}
 }
 
-// ParseShard reads "i/n" with 0 <= i < n.
+// ParseShard reads "i/n" with 0 <= i < n. "auto/n" takes i from the host name's trailing -<i>,
+// as a StatefulSet names its pods (vigia-0, vigia-1, ...).
 func ParseShard(s string) (i, n int, err error) {
+	if rest, ok := strings.CutPrefix(s, "auto/"); ok {
+		host, _ := os.Hostname()
+		j := strings.LastIndexByte(host, '-')
+		if j < 0 {
+			return 0, 0, fmt.Errorf("shard %q: host name %q does not end in -<ordinal>", s, host)
+		}
+		s = host[j+1:] + "/" + rest
+	}
 	a, b, ok := strings.Cut(s, "/")
 	i, err1 := strconv.Atoi(a)
 	n, err2 := strconv.Atoi(b)
 	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
-		return 0, 0, fmt.Errorf("shard %q must be i/n with 0 <= i < n, like 0/3", s)
+		return 0, 0, fmt.Errorf("shard %q must be i/n with 0 <= i < n, like 0/3, or auto/n", s)
 	}
 	return i, n, nil
 }
@@ -560,10 +570,34 @@ func (o *Outputs) Validate(path string, p *Problems) {
 		if es.RetentionDays < 1 {
 			p.Addf(join(ep, "retention_days"), "must be at least 1")
 		}
+		if es.Username != "" && es.Password == "" || es.Username == "" && es.Password != "" {
+			p.Addf(ep, "username and password go together")
+		}
+		if (es.CertFile == "") != (es.KeyFile == "") {
+			p.Addf(ep, "cert_file and key_file go together")
+		}
+		// Elasticsearch refuses requests over http.max_content_length (100mb by default).
+		if es.FlushBytes < 1<<10 || es.FlushBytes > 100<<20 {
+			p.Addf(join(ep, "flush_bytes"), "must be between 1024 and 104857600 (100 MiB), got %d", es.FlushBytes)
+		}
+		positive(es.FlushInterval, join(ep, "flush_interval"), p)
+		if es.BufferMaxBytes < 16<<20 {
+			p.Addf(join(ep, "buffer_max_bytes"), "must be at least 16777216 (16 MiB), got %d", es.BufferMaxBytes)
+		}
+		if es.Workers < 0 || es.Workers > 32 {
+			p.Addf(join(ep, "workers"), "must be between 1 and 32 (0 for the default), got %d", es.Workers)
+		}
+		if es.RetryBackoffMax < 0 {
+			p.Addf(join(ep, "retry_backoff_max"), "must not be negative")
+		}
 	}
 	if o.File.MaxFiles < 1 {
 		p.Addf(join(path, "file.max_files"), "must be at least 1")
 	}
+	if o.File.MaxBytes < 1<<10 {
+		p.Addf(join(path, "file.max_bytes"), "must be at least 1024, got %d", o.File.MaxBytes)
+	}
+	positive(o.File.MaxAge, join(path, "file.max_age"), p)
 }
 
 func checkRegexps(m map[string]string, path string, p *Problems) {
