@@ -6,12 +6,7 @@ BIN      := bin
 PKGS     := ./...
 FUZZTIME ?= 5s
 STATICCHECK_VERSION := v0.7.0
-# Integration tests talk to real services (test/services.sh) when CI or VIGIA_IT=1 is set.
-ifneq ($(CI)$(VIGIA_IT),)
-IT := 1
-endif
-
-.PHONY: all build test test-unit test-it fuzz bench demo lint clean services-start services-stop
+.PHONY: all build test fuzz bench demo lint clean sync-rules
 
 all: build
 
@@ -20,18 +15,10 @@ build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/seisim ./cmd/seisim
 
 # `make test`: unit tests always; with CI or VIGIA_IT=1 also the integration tests against the real
-# services (started here, stopped afterwards) and a bounded fuzz pass over every parser.
-ifeq ($(IT),1)
+# services (started and stopped by scripts/test.sh), the Helm chart render test and a bounded fuzz
+# pass over every parser.
 test: build
-	bash test/services.sh start
-	set -a; . $${VIGIA_RUNDIR:-/tmp/vigia-it}/env; set +a; \
-	  VIGIA_IT=1 $(GO) test -count=1 -timeout 15m $(PKGS); rc=$$?; \
-	  bash test/services.sh stop; exit $$rc
-	$(MAKE) fuzz
-else
-test: build
-	$(GO) test -count=1 -timeout 10m $(PKGS)
-endif
+	bash scripts/test.sh
 
 # Each fuzz target runs for FUZZTIME on its own (go test allows one target per run).
 fuzz:
@@ -49,6 +36,10 @@ lint:
 	@command -v staticcheck >/dev/null 2>&1 || [ -x "$$($(GO) env GOPATH)/bin/staticcheck" ] || \
 	  $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	PATH="$$($(GO) env GOPATH)/bin:$$PATH" staticcheck $(PKGS)
+
+# The Helm chart ships a copy of the Prometheus rules; its test fails when they differ.
+sync-rules:
+	cp dashboards/prometheus/vigia.rules.yml deploy/helm/vigia/files/vigia-rules.yaml
 
 clean:
 	rm -rf $(BIN) data demo-data

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# make test: unit tests always; with CI or VIGIA_IT=1 also the integration tests against the real
+# services (started here, stopped afterwards, VIGIA_IT=1 so a missing service fails), the Helm
+# chart render test (its own module) and a bounded fuzz pass over every parser.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+it=${VIGIA_IT:-}
+[ -n "${CI:-}" ] && it=1
+rc=0
+if [ -n "$it" ]; then
+  bash test/services.sh start || exit 1
+  set -a
+  # shellcheck disable=SC1091
+  . "${VIGIA_RUNDIR:-/tmp/vigia-it}/env"
+  set +a
+  export VIGIA_IT=1
+fi
+go test -count=1 -timeout 15m ./... || rc=1
+(cd deploy/helm/test && go test -count=1 -timeout 10m ./...) || rc=1
+if [ -n "$it" ]; then
+  bash test/services.sh stop || true
+  [ $rc -eq 0 ] && { bash scripts/fuzz.sh "${FUZZTIME:-5s}" || rc=1; }
+fi
+exit $rc
