@@ -4,6 +4,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/html/charset"
+	"golang.org/x/text/encoding/charmap"
 )
 
 // DecodeBody returns b as UTF-8. The encoding comes from the Content-Type charset, else from a
@@ -18,6 +19,11 @@ func DecodeBody(b []byte, contentType string) []byte {
 		head = head[:1024]
 	}
 	enc, name, _ := charset.DetermineEncoding(head, contentType)
+	if name == "utf-8" && !utf8.Valid(b) {
+		// PHP's default_charset labels pages UTF-8 while Infra writes ISO-8859-1 (PHP fatal
+		// errors, some error pages): bytes that are not UTF-8 are read as a browser would.
+		enc, name = charmap.Windows1252, "windows-1252"
+	}
 	if name == "utf-8" || enc == nil {
 		return b
 	}

@@ -63,7 +63,9 @@ func ScanVersions(body []byte) VersionScan {
 	for {
 		switch l.next() {
 		case tokEOF:
-			v.Title = string(title)
+			// The scan runs on raw bytes; SEI pages are ISO-8859-1, so a title that is not UTF-8
+			// is decoded as a browser would before it reaches an error message or the status page.
+			v.Title = string(DecodeBody(title, "text/html; charset=utf-8"))
 			v.AssetSEI = votes.sei.best()
 			v.AssetInfra = votes.infra.best()
 			v.AssetHash = votes.hash.best()
