@@ -25,6 +25,9 @@ func commands() []command {
 	return []command{
 		{"run", "run the daemon", runCmd},
 		{"validate", "check a config file and list every problem", validateCmd},
+		{"check", "Nagios/Icinga plugin: judge one instance (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)", checkCmd},
+		{"alerts", "list the running vigia's active alerts", alertsCmd},
+		{"silence", "add, list or expire silences on the running vigia", silenceCmd},
 		{"probe", "probe one instance once and print what each prober found", probeCmd},
 		{"version", "print the version", func(_ []string, stdout, _ io.Writer) int {
 			fmt.Fprintf(stdout, "vigia %s\n", version)

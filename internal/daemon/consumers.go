@@ -14,6 +14,7 @@ import (
 	"github.com/vigia-sei/vigia/collectors/desired"
 	"github.com/vigia-sei/vigia/collectors/probe"
 	"github.com/vigia-sei/vigia/config"
+	"github.com/vigia-sei/vigia/internal/statuspage"
 )
 
 // desiredState serves the version and modules probers: per-instance desired versions from Git
@@ -156,11 +157,17 @@ func (d *Daemon) reloadConsumers(cfg, prev *config.Config) error {
 }
 
 // mountExtras adds the HTTP handlers of components (alert API, status page).
-func (d *Daemon) mountExtras() {
+func (d *Daemon) mountExtras() error {
 	api := d.alerts.APIHandler(d.cfg.Load().Server.APIToken)
 	for _, p := range []string{"/api/v1/alerts", "/api/v1/silences", "/api/v1/silences/"} {
 		d.srv.Handle(p, api)
 	}
+	page, err := statuspage.New(statuspage.Options{Fleet: d.latest, Alerts: d.alerts, Logger: d.log})
+	if err != nil {
+		return fmt.Errorf("status page: %w", err)
+	}
+	page.Mount(d.srv)
+	return nil
 }
 
 func ptr[T any](v T) *T { return &v }

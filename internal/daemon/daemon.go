@@ -111,7 +111,9 @@ func New(opts Options) (*Daemon, error) {
 		Token:  func() probe.Secret { return d.cfg.Load().Server.APIToken },
 	})
 	d.latest.Mount(d.srv)
-	d.mountExtras()
+	if err := d.mountExtras(); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
