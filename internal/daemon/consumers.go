@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/vigia-sei/vigia/collectors/desired"
 	"github.com/vigia-sei/vigia/collectors/probe"
 	"github.com/vigia-sei/vigia/config"
+	"github.com/vigia-sei/vigia/internal/events"
 	"github.com/vigia-sei/vigia/internal/statuspage"
 )
 
@@ -46,6 +48,22 @@ func latestOf(cfg *config.Config) desired.Versions {
 // buildConsumers creates the Result consumers (metrics, events, alerting) and the desired-state
 // source once at start.
 func (d *Daemon) buildConsumers(cfg *config.Config) error {
+	// Events first: its log handler copies vigia's own warnings and errors into events (when
+	// enabled), so every component built after it logs through it.
+	ev, err := events.NewFromConfig(cfg, d.reg, d.log)
+	if err != nil {
+		return fmt.Errorf("outputs: %w", err)
+	}
+	d.log = slog.New(ev.LogHandler(d.log.Handler()))
+	d.handlers = append(d.handlers, ev)
+	d.alertHandlers = append(d.alertHandlers, ev.HandleAlert)
+	d.runners = append(d.runners, func(ctx context.Context) {
+		if err := ev.Run(ctx); err != nil {
+			d.log.Error("event shipping stopped", "err", err)
+		}
+	})
+	d.closers = append(d.closers, ev.Close)
+
 	d.desired = &desiredState{}
 	d.desired.latest.Store(ptr(latestOf(cfg)))
 	if g := cfg.Desired.Git; g != nil {

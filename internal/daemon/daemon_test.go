@@ -245,3 +245,32 @@ func TestDiscoveredTargetsAreProbedAndDropped(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+func TestEventsGoToLocalNDJSONByDefault(t *testing.T) {
+	sei := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
+	t.Cleanup(sei.Close)
+	d, _, _ := startDaemon(t, fleetConfig(sei.URL, "a"))
+	dir := d.Config().Outputs.File.Dir
+	waitFor(t, "an ECS probe event for instance a", func() bool {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.ndjson"))
+		for _, f := range files {
+			b, _ := os.ReadFile(f)
+			for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+				var ev struct {
+					Timestamp string `json:"@timestamp"`
+					SEI       struct {
+						Instance string `json:"instance"`
+					} `json:"sei"`
+					Event struct {
+						Dataset string `json:"dataset"`
+						Outcome string `json:"outcome"`
+					} `json:"event"`
+				}
+				if json.Unmarshal([]byte(line), &ev) == nil && ev.SEI.Instance == "a" && ev.Timestamp != "" && ev.Event.Outcome == "success" {
+					return true
+				}
+			}
+		}
+		return false
+	})
+}

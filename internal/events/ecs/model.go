@@ -1,0 +1,690 @@
+package ecs
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vigia-sei/vigia/alerting"
+	"github.com/vigia-sei/vigia/collectors/probe"
+)
+
+// Version is the ECS version the documents follow.
+const Version = "8.11.0"
+
+// Dataset says which data stream an event belongs to.
+type Dataset uint8
+
+// Datasets. The numbers are stored in the disk buffer: never renumber.
+const (
+	DatasetProbe Dataset = 1
+	DatasetAlert Dataset = 2
+	DatasetLog   Dataset = 3
+)
+
+// Datasets lists every dataset, in the order above.
+var Datasets = []Dataset{DatasetProbe, DatasetAlert, DatasetLog}
+
+// String returns the ECS dataset name (vigia.probe, ...).
+func (d Dataset) String() string {
+	switch d {
+	case DatasetProbe:
+		return "vigia.probe"
+	case DatasetAlert:
+		return "vigia.alert"
+	case DatasetLog:
+		return "vigia.log"
+	}
+	return "vigia.unknown"
+}
+
+// Short is the dataset without the vigia. prefix, for metric labels.
+func (d Dataset) Short() string { return strings.TrimPrefix(d.String(), "vigia.") }
+
+// Valid reports whether d is a known dataset.
+func (d Dataset) Valid() bool { return d >= DatasetProbe && d <= DatasetLog }
+
+// DataStream is the data stream an event of dataset d is written to.
+func DataStream(d Dataset, namespace string) string {
+	return "logs-" + d.String() + "-" + namespace
+}
+
+// Event is one encoded document.
+type Event struct {
+	ID      string
+	Dataset Dataset
+	Time    time.Time
+	Doc     []byte
+}
+
+// Observer describes the vigia process that produced the events.
+type Observer struct {
+	Hostname string
+	Version  string
+}
+
+// Encoder builds documents. It is safe for concurrent use.
+type Encoder struct {
+	obs        observerDoc
+	namespace  string
+	dataStream map[Dataset]dataStreamDoc
+}
+
+// NewEncoder returns an encoder for documents of the given namespace.
+func NewEncoder(obs Observer, namespace string) *Encoder {
+	e := &Encoder{
+		obs: observerDoc{Hostname: obs.Hostname, Name: obs.Hostname, Type: "synthetic-monitor",
+			Vendor: "vigia", Product: "vigia", Version: obs.Version},
+		namespace:  namespace,
+		dataStream: map[Dataset]dataStreamDoc{},
+	}
+	for _, d := range Datasets {
+		e.dataStream[d] = dataStreamDoc{Type: "logs", Dataset: d.String(), Namespace: namespace}
+	}
+	return e
+}
+
+type document struct {
+	Timestamp  time.Time         `json:"@timestamp"`
+	Message    string            `json:"message,omitempty"`
+	ECS        ecsDoc            `json:"ecs"`
+	DataStream dataStreamDoc     `json:"data_stream"`
+	Event      eventDoc          `json:"event"`
+	Service    *serviceDoc       `json:"service,omitempty"`
+	URL        *urlDoc           `json:"url,omitempty"`
+	HTTP       *httpDoc          `json:"http,omitempty"`
+	TLS        *tlsDoc           `json:"tls,omitempty"`
+	Error      *errorDoc         `json:"error,omitempty"`
+	Rule       *ruleDoc          `json:"rule,omitempty"`
+	Log        *logDoc           `json:"log,omitempty"`
+	Labels     map[string]string `json:"labels,omitempty"`
+	Observer   *observerDoc      `json:"observer"`
+	SEI        *seiDoc           `json:"sei,omitempty"`
+}
+
+type ecsDoc struct {
+	Version string `json:"version"`
+}
+
+type dataStreamDoc struct {
+	Type      string `json:"type"`
+	Dataset   string `json:"dataset"`
+	Namespace string `json:"namespace"`
+}
+
+type eventDoc struct {
+	ID       string    `json:"id"`
+	Kind     string    `json:"kind"`
+	Category []string  `json:"category,omitempty"`
+	Type     []string  `json:"type,omitempty"`
+	Outcome  string    `json:"outcome,omitempty"`
+	Action   string    `json:"action,omitempty"`
+	Dataset  string    `json:"dataset"`
+	Module   string    `json:"module"`
+	Duration int64     `json:"duration,omitempty"`
+	Start    time.Time `json:"start,omitzero"`
+	End      time.Time `json:"end,omitzero"`
+}
+
+type serviceDoc struct {
+	Name        string `json:"name,omitempty"`
+	Type        string `json:"type"`
+	Environment string `json:"environment,omitempty"`
+	Version     string `json:"version,omitempty"`
+}
+
+type urlDoc struct {
+	Full   string `json:"full"`
+	Scheme string `json:"scheme,omitempty"`
+	Domain string `json:"domain,omitempty"`
+	Port   int    `json:"port,omitempty"`
+	Path   string `json:"path,omitempty"`
+}
+
+type httpDoc struct {
+	Response struct {
+		StatusCode int `json:"status_code"`
+	} `json:"response"`
+}
+
+type tlsDoc struct {
+	Server struct {
+		NotAfter time.Time `json:"not_after"`
+	} `json:"server"`
+}
+
+type errorDoc struct {
+	Message string `json:"message,omitempty"`
+	Type    string `json:"type,omitempty"`
+}
+
+type ruleDoc struct {
+	Name string `json:"name"`
+}
+
+type logDoc struct {
+	Level  string `json:"level"`
+	Logger string `json:"logger"`
+}
+
+type observerDoc struct {
+	Hostname string `json:"hostname,omitempty"`
+	Name     string `json:"name,omitempty"`
+	Type     string `json:"type"`
+	Vendor   string `json:"vendor"`
+	Product  string `json:"product"`
+	Version  string `json:"version,omitempty"`
+}
+
+type seiDoc struct {
+	Instance  string             `json:"instance,omitempty"`
+	Probe     string             `json:"probe,omitempty"`
+	State     string             `json:"state,omitempty"`
+	Source    string             `json:"source,omitempty"`
+	Version   *versionDoc        `json:"version,omitempty"`
+	Drift     *driftDoc          `json:"drift,omitempty"`
+	Module    *moduleDoc         `json:"module,omitempty"`
+	Synthetic *syntheticDoc      `json:"synthetic,omitempty"`
+	Values    map[string]float64 `json:"values,omitempty"`
+	Phase     map[string]int64   `json:"phase,omitempty"`
+	Evidence  *evidenceDoc       `json:"evidence,omitempty"`
+	Alert     *alertDoc          `json:"alert,omitempty"`
+	Log       *seiLogDoc         `json:"log,omitempty"`
+}
+
+type versionDoc struct {
+	SEI        string           `json:"sei,omitempty"`
+	SIP        string           `json:"sip,omitempty"`
+	Infra      string           `json:"infra,omitempty"`
+	Source     string           `json:"source,omitempty"`
+	Confidence string           `json:"confidence,omitempty"`
+	Items      []versionItemDoc `json:"items,omitempty"`
+}
+
+type versionItemDoc struct {
+	Component  string `json:"component"`
+	Version    string `json:"version"`
+	Source     string `json:"source,omitempty"`
+	Confidence string `json:"confidence,omitempty"`
+}
+
+type driftDoc struct {
+	Level      string        `json:"level"`
+	Components []string      `json:"components,omitempty"`
+	Items      []probe.Drift `json:"items"`
+}
+
+type moduleDoc struct {
+	Count        int             `json:"count"`
+	Names        []string        `json:"names,omitempty"`
+	Down         []string        `json:"down,omitempty"`
+	Incompatible []string        `json:"incompatible,omitempty"`
+	Items        []moduleItemDoc `json:"items,omitempty"`
+}
+
+type moduleItemDoc struct {
+	Name       string `json:"name"`
+	Version    string `json:"version,omitempty"`
+	Desired    string `json:"desired,omitempty"`
+	Up         *bool  `json:"up,omitempty"`
+	Compatible *bool  `json:"compatible,omitempty"`
+	Detail     string `json:"detail,omitempty"`
+}
+
+type syntheticDoc struct {
+	RunID string  `json:"run_id,omitempty"`
+	Step  stepDoc `json:"step"`
+}
+
+type stepDoc struct {
+	// Run summary.
+	Count  int      `json:"count,omitempty"`
+	Failed string   `json:"failed,omitempty"`
+	Names  []string `json:"names,omitempty"`
+	// One step.
+	Name     string `json:"name,omitempty"`
+	Index    *int   `json:"index,omitempty"`
+	OK       *bool  `json:"ok,omitempty"`
+	Duration int64  `json:"duration,omitempty"`
+	Status   int    `json:"status,omitempty"`
+}
+
+type evidenceDoc struct {
+	Step    string `json:"step,omitempty"`
+	URL     string `json:"url,omitempty"`
+	Status  int    `json:"status,omitempty"`
+	Excerpt string `json:"excerpt,omitempty"`
+}
+
+type alertDoc struct {
+	Fingerprint  string            `json:"fingerprint"`
+	Name         string            `json:"name,omitempty"`
+	State        string            `json:"state"`
+	Severity     string            `json:"severity,omitempty"`
+	ActiveAt     time.Time         `json:"active_at,omitzero"`
+	StartsAt     time.Time         `json:"starts_at,omitzero"`
+	EndsAt       time.Time         `json:"ends_at,omitzero"`
+	Value        *float64          `json:"value,omitempty"`
+	Silenced     bool              `json:"silenced"`
+	Inhibited    bool              `json:"inhibited"`
+	GeneratorURL string            `json:"generator_url,omitempty"`
+	Annotations  map[string]string `json:"annotations,omitempty"`
+}
+
+type seiLogDoc struct {
+	Attrs map[string]string `json:"attrs,omitempty"`
+}
+
+func (e *Encoder) base(d Dataset, id string, ts time.Time) document {
+	return document{
+		Timestamp:  ts.UTC(),
+		ECS:        ecsDoc{Version: Version},
+		DataStream: e.dataStream[d],
+		Event:      eventDoc{ID: id, Dataset: d.String(), Module: "vigia"},
+		Observer:   &e.obs,
+	}
+}
+
+func encode(d Dataset, doc *document) (Event, error) {
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return Event{}, fmt.Errorf("encode %s event %s: %w", d, doc.Event.ID, err)
+	}
+	return Event{ID: doc.Event.ID, Dataset: d, Time: doc.Timestamp, Doc: b}, nil
+}
+
+var web = []string{"web"}
+
+// Result appends the events of one probe run to dst: one for the run and, for a synthetic
+// transaction, one per step, so Kibana can chart each step's latency on its own.
+func (e *Encoder) Result(dst []Event, r probe.Result) ([]Event, error) {
+	start := r.Start
+	if start.IsZero() {
+		start = time.Now()
+	}
+	doc := e.base(DatasetProbe, r.ID, start)
+	doc.Event.Kind = "event"
+	doc.Event.Category = web
+	doc.Event.Action = r.Probe
+	doc.Event.Duration = int64(r.Duration)
+	doc.Event.Start = start.UTC()
+	doc.Event.End = start.Add(r.Duration).UTC()
+	t := r.Target
+	doc.Service = &serviceDoc{Name: t.Name, Type: "sei", Environment: t.Environment}
+	doc.URL = parseURL(t.URL)
+	doc.Labels = targetLabels(t)
+	s := &seiDoc{Instance: t.Name, Probe: r.Probe, State: r.State, Source: t.Source}
+	doc.SEI = s
+	if r.OK {
+		doc.Event.Outcome, doc.Event.Type = "success", []string{"info"}
+		doc.Message = fmt.Sprintf("sonda %s em %s: sucesso em %d ms", r.Probe, t.Name, r.Duration.Milliseconds())
+	} else {
+		doc.Event.Outcome, doc.Event.Type = "failure", []string{"error"}
+		doc.Error = &errorDoc{Message: r.Error}
+		if r.Values["timeout"] == 1 {
+			doc.Error.Type = "timeout"
+		}
+		doc.Message = fmt.Sprintf("sonda %s em %s: falha: %s", r.Probe, t.Name, r.Error)
+	}
+	if code, ok := r.Values["http_status_code"]; ok && code > 0 {
+		doc.HTTP = &httpDoc{}
+		doc.HTTP.Response.StatusCode = int(code)
+	}
+	if exp, ok := r.Values["tls_cert_expiry_timestamp_seconds"]; ok && exp > 0 && !math.IsInf(exp, 0) {
+		doc.TLS = &tlsDoc{}
+		doc.TLS.Server.NotAfter = time.Unix(int64(exp), 0).UTC()
+	}
+	for k, v := range r.Values {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			continue // JSON has no NaN; a rule sees the value, the event does not.
+		}
+		if s.Values == nil {
+			s.Values = make(map[string]float64, len(r.Values))
+		}
+		s.Values[fieldKey(k)] = v
+	}
+	if len(r.Phases) > 0 {
+		s.Phase = make(map[string]int64, len(r.Phases))
+		for k, v := range r.Phases {
+			s.Phase[fieldKey(k)] = int64(v)
+		}
+	}
+	s.Version = versions(r.Versions)
+	if s.Version != nil && s.Version.SEI != "" {
+		doc.Service.Version = s.Version.SEI
+	}
+	s.Drift = drift(r.Drift)
+	if len(r.Modules) > 0 || r.Probe == probe.Modules {
+		s.Module = modules(r.Modules)
+	}
+	if r.Evidence != nil {
+		s.Evidence = evidence(r.Evidence)
+	}
+	if len(r.Steps) > 0 {
+		sum := &syntheticDoc{Step: stepDoc{Count: len(r.Steps)}}
+		for _, st := range r.Steps {
+			sum.Step.Names = append(sum.Step.Names, st.Name)
+			if !st.OK && sum.Step.Failed == "" {
+				sum.Step.Failed = st.Name
+			}
+		}
+		s.Synthetic = sum
+	}
+	ev, err := encode(DatasetProbe, &doc)
+	if err != nil {
+		return dst, err
+	}
+	dst = append(dst, ev)
+
+	at := start
+	for i, st := range r.Steps {
+		sd := e.base(DatasetProbe, r.ID+"-s"+strconv.Itoa(i), at)
+		sd.Event.Kind = "event"
+		sd.Event.Category = web
+		sd.Event.Action = "synthetic_step"
+		sd.Event.Duration = int64(st.Duration)
+		sd.Event.Start = at.UTC()
+		sd.Event.End = at.Add(st.Duration).UTC()
+		sd.Service, sd.URL, sd.Labels = doc.Service, doc.URL, doc.Labels
+		idx, ok := i, st.OK
+		sd.SEI = &seiDoc{Instance: t.Name, Probe: r.Probe, Source: t.Source, Synthetic: &syntheticDoc{
+			RunID: r.ID, Step: stepDoc{Name: st.Name, Index: &idx, OK: &ok, Duration: int64(st.Duration), Status: st.Status}}}
+		if st.OK {
+			sd.Event.Outcome, sd.Event.Type = "success", []string{"info"}
+			sd.Message = fmt.Sprintf("passo %s da transação sintética em %s: sucesso em %d ms", st.Name, t.Name, st.Duration.Milliseconds())
+		} else {
+			sd.Event.Outcome, sd.Event.Type = "failure", []string{"error"}
+			sd.Error = &errorDoc{Message: st.Error}
+			sd.Message = fmt.Sprintf("passo %s da transação sintética em %s: falha: %s", st.Name, t.Name, st.Error)
+		}
+		if st.Status > 0 {
+			sd.HTTP = &httpDoc{}
+			sd.HTTP.Response.StatusCode = st.Status
+		}
+		ev, err := encode(DatasetProbe, &sd)
+		if err != nil {
+			return dst, err
+		}
+		dst = append(dst, ev)
+		at = at.Add(st.Duration)
+	}
+	return dst, nil
+}
+
+// AlertID is the deterministic id of an alert state change: the same change reported twice (a
+// replay, a repeat notification) is the same document.
+func AlertID(a alerting.Alert) string {
+	return a.Fingerprint + "-" + a.State + "-" + strconv.FormatInt(alertTime(a).UnixNano(), 10)
+}
+
+func alertTime(a alerting.Alert) time.Time {
+	var t time.Time
+	switch a.State {
+	case alerting.StateFiring:
+		t = a.StartsAt
+	case alerting.StateResolved:
+		t = a.EndsAt
+	}
+	if t.IsZero() {
+		t = a.ActiveAt
+	}
+	return t
+}
+
+// Alert encodes one alert state change.
+func (e *Encoder) Alert(a alerting.Alert) (Event, error) {
+	ts := alertTime(a)
+	if ts.IsZero() {
+		return Event{}, fmt.Errorf("encode alert %s (%s): it has no timestamp, so it cannot get a stable id", a.Name(), a.Fingerprint)
+	}
+	doc := e.base(DatasetAlert, AlertID(a), ts)
+	doc.Event.Kind = "alert"
+	doc.Event.Category = web
+	doc.Event.Action = a.State
+	switch a.State {
+	case alerting.StateFiring:
+		doc.Event.Type = []string{"start"}
+	case alerting.StateResolved:
+		doc.Event.Type = []string{"end"}
+	default:
+		doc.Event.Type = []string{"info"}
+	}
+	begin := a.StartsAt
+	if begin.IsZero() {
+		begin = a.ActiveAt
+	}
+	if !begin.IsZero() {
+		doc.Event.Start = begin.UTC()
+	}
+	if a.State == alerting.StateResolved && !a.EndsAt.IsZero() {
+		doc.Event.End = a.EndsAt.UTC()
+		if !a.StartsAt.IsZero() && a.EndsAt.After(a.StartsAt) {
+			doc.Event.Duration = int64(a.EndsAt.Sub(a.StartsAt))
+		}
+	}
+	name, instance := a.Labels["alertname"], a.Labels["instance"]
+	doc.Rule = &ruleDoc{Name: name}
+	if instance != "" {
+		doc.Service = &serviceDoc{Name: instance, Type: "sei", Environment: a.Labels["environment"]}
+	}
+	if len(a.Labels) > 0 {
+		doc.Labels = make(map[string]string, len(a.Labels))
+		for k, v := range a.Labels {
+			if k = fieldKey(k); k != "" {
+				doc.Labels[k] = v
+			}
+		}
+	}
+	al := &alertDoc{Fingerprint: a.Fingerprint, Name: name, State: a.State, Severity: a.Labels["severity"],
+		ActiveAt: utc(a.ActiveAt), StartsAt: utc(a.StartsAt), EndsAt: utc(a.EndsAt),
+		Silenced: a.Silenced, Inhibited: a.Inhibited, GeneratorURL: a.GeneratorURL}
+	if a.Value != nil && !math.IsNaN(*a.Value) && !math.IsInf(*a.Value, 0) {
+		v := *a.Value
+		al.Value = &v
+	}
+	if len(a.Annotations) > 0 {
+		al.Annotations = make(map[string]string, len(a.Annotations))
+		for k, v := range a.Annotations {
+			if k = fieldKey(k); k != "" {
+				al.Annotations[k] = v
+			}
+		}
+	}
+	doc.SEI = &seiDoc{Instance: instance, Probe: a.Labels["probe"], Alert: al}
+	if a.Evidence != nil {
+		doc.SEI.Evidence = evidence(a.Evidence)
+	}
+	doc.Message = a.Annotations["summary"]
+	if doc.Message == "" {
+		doc.Message = fmt.Sprintf("alerta %s %s em %s", name, stateWord(a.State), instance)
+	}
+	return encode(DatasetAlert, &doc)
+}
+
+func stateWord(s string) string {
+	switch s {
+	case alerting.StateFiring:
+		return "disparado"
+	case alerting.StateResolved:
+		return "resolvido"
+	case alerting.StatePending:
+		return "pendente"
+	}
+	return s
+}
+
+// Log encodes one of vigia's own log records. Attributes become sei.log.attrs.*; an attribute
+// named err or error becomes error.message and one named instance becomes sei.instance.
+func (e *Encoder) Log(t time.Time, level slog.Level, msg string, attrs []slog.Attr) (Event, error) {
+	var rnd [16]byte
+	_, _ = rand.Read(rnd[:])
+	doc := e.base(DatasetLog, hex.EncodeToString(rnd[:]), t)
+	doc.Event.Kind = "event"
+	doc.Event.Action = "log"
+	lv := "warn"
+	doc.Event.Type = []string{"info"}
+	if level >= slog.LevelError {
+		lv = "error"
+		doc.Event.Type = []string{"error"}
+	}
+	doc.Log = &logDoc{Level: lv, Logger: "vigia"}
+	doc.Message = msg
+	s := &seiDoc{}
+	for _, a := range attrs {
+		flattenAttr(&s.Log, "", a)
+	}
+	if s.Log != nil {
+		for _, k := range []string{"err", "error"} {
+			if v, ok := s.Log.Attrs[k]; ok {
+				doc.Error = &errorDoc{Message: v}
+				break
+			}
+		}
+		s.Instance = s.Log.Attrs["instance"]
+		doc.SEI = s
+	}
+	return encode(DatasetLog, &doc)
+}
+
+func flattenAttr(dst **seiLogDoc, prefix string, a slog.Attr) {
+	v := a.Value.Resolve()
+	key := a.Key
+	if prefix != "" {
+		key = prefix + "_" + key
+	}
+	if v.Kind() == slog.KindGroup {
+		for _, g := range v.Group() {
+			flattenAttr(dst, key, g)
+		}
+		return
+	}
+	if key = fieldKey(key); key == "" {
+		return
+	}
+	if *dst == nil {
+		*dst = &seiLogDoc{Attrs: map[string]string{}}
+	}
+	(*dst).Attrs[key] = v.String()
+}
+
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC()
+}
+
+// fieldKey makes a map key safe as one level of an Elasticsearch field name: a dot would turn
+// it into an object path and collide with a sibling keyword.
+func fieldKey(k string) string {
+	k = strings.TrimSpace(k)
+	if !strings.ContainsAny(k, ". ") {
+		return k
+	}
+	return strings.NewReplacer(".", "_", " ", "_").Replace(k)
+}
+
+func targetLabels(t probe.Target) map[string]string {
+	if len(t.Labels) == 0 && t.Owner == "" && t.Environment == "" {
+		return nil
+	}
+	m := make(map[string]string, len(t.Labels)+2)
+	for k, v := range t.Labels {
+		if k = fieldKey(k); k != "" {
+			m[k] = v
+		}
+	}
+	if t.Owner != "" {
+		m["owner"] = t.Owner
+	}
+	if t.Environment != "" {
+		m["environment"] = t.Environment
+	}
+	return m
+}
+
+func parseURL(raw string) *urlDoc {
+	if raw == "" {
+		return nil
+	}
+	safe := probe.SafeURL(raw)
+	u, err := url.Parse(safe)
+	if err != nil {
+		return &urlDoc{Full: safe}
+	}
+	d := &urlDoc{Full: safe, Scheme: u.Scheme, Domain: u.Hostname(), Path: u.Path}
+	if p := u.Port(); p != "" {
+		d.Port, _ = strconv.Atoi(p)
+	}
+	return d
+}
+
+func versions(vs []probe.ComponentVersion) *versionDoc {
+	if len(vs) == 0 {
+		return nil
+	}
+	d := &versionDoc{Items: make([]versionItemDoc, 0, len(vs))}
+	for _, v := range vs {
+		d.Items = append(d.Items, versionItemDoc(v))
+		switch v.Component {
+		case "sei":
+			d.SEI, d.Source, d.Confidence = v.Version, v.Source, v.Confidence
+		case "sip":
+			d.SIP = v.Version
+		case "infra":
+			d.Infra = v.Version
+		}
+	}
+	return d
+}
+
+var driftRank = map[string]int{"none": 0, "unknown": 1, "ahead": 2, "patch": 3, "minor": 4, "major": 5}
+
+func drift(ds []probe.Drift) *driftDoc {
+	if len(ds) == 0 {
+		return nil
+	}
+	d := &driftDoc{Level: "none", Items: ds}
+	for _, x := range ds {
+		if driftRank[x.Level] > driftRank[d.Level] {
+			d.Level = x.Level
+		}
+		if x.Level != "none" {
+			d.Components = append(d.Components, x.Component)
+		}
+	}
+	return d
+}
+
+func modules(ms []probe.Module) *moduleDoc {
+	d := &moduleDoc{Count: len(ms)}
+	for _, m := range ms {
+		d.Names = append(d.Names, m.Name)
+		if m.Up != nil && !*m.Up {
+			d.Down = append(d.Down, m.Name)
+		}
+		if m.Compatible != nil && !*m.Compatible {
+			d.Incompatible = append(d.Incompatible, m.Name)
+		}
+		d.Items = append(d.Items, moduleItemDoc{Name: m.Name, Version: m.Version, Desired: m.Desired,
+			Up: m.Up, Compatible: m.Compatible, Detail: m.Detail})
+	}
+	sort.Strings(d.Names)
+	return d
+}
+
+func evidence(ev *probe.Evidence) *evidenceDoc {
+	d := &evidenceDoc{Step: ev.Step, Status: ev.Status, Excerpt: ev.Excerpt}
+	if ev.URL != "" {
+		d.URL = probe.SafeURL(ev.URL)
+	}
+	return d
+}
