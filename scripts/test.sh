@@ -16,7 +16,9 @@ if [ -n "$it" ]; then
   export VIGIA_IT=1
 fi
 go test -count=1 -timeout 15m ./... || rc=1
+# Nested modules keep heavy dependencies (Helm, Prometheus' PromQL parser) out of vigia's go.mod.
 (cd deploy/helm/test && go test -count=1 -timeout 10m ./...) || rc=1
+(cd dashboards/internal/check && go test -count=1 -timeout 10m ./...) || rc=1
 if [ -n "$it" ]; then
   bash test/services.sh stop || true
   [ $rc -eq 0 ] && { bash scripts/fuzz.sh "${FUZZTIME:-5s}" || rc=1; }

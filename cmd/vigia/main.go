@@ -25,6 +25,7 @@ func commands() []command {
 	return []command{
 		{"run", "run the daemon", runCmd},
 		{"validate", "check a config file and list every problem", validateCmd},
+		{"dashboards", "list, export or install the Grafana, Prometheus, Kibana and Zabbix files", dashboardsCmd},
 		{"check", "Nagios/Icinga plugin: judge one instance (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)", checkCmd},
 		{"alerts", "list the running vigia's active alerts", alertsCmd},
 		{"silence", "add, list or expire silences on the running vigia", silenceCmd},
