@@ -20,8 +20,8 @@ import (
 	"github.com/vigia-sei/vigia/collectors"
 	"github.com/vigia-sei/vigia/collectors/desired"
 	"github.com/vigia-sei/vigia/collectors/probe"
-	"github.com/vigia-sei/vigia/collectors/sei"
 	"github.com/vigia-sei/vigia/config"
+	"github.com/vigia-sei/vigia/internal/daemon"
 	"github.com/vigia-sei/vigia/internal/latest"
 )
 
@@ -603,22 +603,24 @@ func emit(w io.Writer, rep *checkReport) int {
 	return rep.state()
 }
 
-// buildCheckProbers makes the probers --url runs, with the config's client settings if given.
+// buildCheckProbers makes the probers --url runs, built as the daemon builds them
+// (daemon.NewProber) from the given config or the defaults, with the flags on top.
 func buildCheckProbers(names []string, cfg *config.Config, t probe.Target, search, desiredSEI string, insecure bool) ([]collectors.Prober, error) {
-	client := sei.ClientOptions{UserAgent: "vigia/" + version + " (+check)", InsecureSkipVerify: insecure}
+	if cfg == nil {
+		var err error
+		if cfg, err = oneShotConfig(""); err != nil {
+			return nil, err
+		}
+		cfg.Global.UserAgent = "vigia/" + version + " (+check)"
+	}
+	c := *cfg
+	c.Global.TLS.InsecureSkipVerify = c.Global.TLS.InsecureSkipVerify || insecure
+	if search != "" {
+		c.Probes.Synthetic.Search = search
+	}
 	var want *staticDesired
-	if cfg != nil {
-		if cfg.Global.UserAgent != "" {
-			client.UserAgent = cfg.Global.UserAgent
-		}
-		client.InsecureSkipVerify = client.InsecureSkipVerify || cfg.Global.TLS.InsecureSkipVerify
-		client.CAFile = cfg.Global.TLS.CAFile
-		if l := cfg.Desired.Latest; l.SEI != "" || l.SIP != "" || len(l.Modules) > 0 {
-			want = &staticDesired{desired.Versions{SEI: l.SEI, SIP: l.SIP, Modules: l.Modules}}
-		}
-		if search == "" {
-			search = cfg.Probes.Synthetic.Search
-		}
+	if l := c.Desired.Latest; l.SEI != "" || l.SIP != "" || len(l.Modules) > 0 {
+		want = &staticDesired{desired.Versions{SEI: l.SEI, SIP: l.SIP, Modules: l.Modules}}
 	}
 	if desiredSEI != "" {
 		if want == nil {
@@ -630,32 +632,12 @@ func buildCheckProbers(names []string, cfg *config.Config, t probe.Target, searc
 	if want != nil {
 		src = *want
 	}
-	noLogin := t.Credentials.Empty()
 	var out []collectors.Prober
 	for _, n := range names {
-		var p collectors.Prober
-		var err error
-		switch n {
-		case probe.HTTP:
-			p = collectors.NewHTTPProber(collectors.HTTPOptions{UserAgent: client.UserAgent})
-		case probe.Health:
-			p, err = collectors.NewHealthProber(collectors.HealthOptions{Client: client})
-		case probe.Version:
-			p, err = collectors.NewVersionProber(collectors.VersionOptions{Client: client, Desired: src, NoLogin: noLogin})
-		case probe.Modules:
-			p, err = collectors.NewModulesProber(collectors.ModulesOptions{Client: client, Desired: src, NoLogin: noLogin})
-		case probe.Synthetic:
-			if noLogin {
-				return nil, errors.New("a transação sintética precisa de --user e --password-env")
-			}
-			o := collectors.SyntheticOptions{Client: client, Search: search}
-			if cfg != nil && cfg.Probes.Synthetic.ScenarioFile != "" {
-				if o.Scenario, err = collectors.LoadScenario(cfg.Probes.Synthetic.ScenarioFile); err != nil {
-					return nil, err
-				}
-			}
-			p, err = collectors.NewSyntheticProber(o)
+		if n == probe.Synthetic && t.Credentials.Empty() {
+			return nil, errors.New("a transação sintética precisa de --user e --password-env")
 		}
+		p, err := daemon.NewProber(&c, n, src)
 		if err != nil {
 			return nil, err
 		}
