@@ -31,7 +31,7 @@ ZBX_DB_PASSWORD=vigia-it-zabbix
 ZBX_USER=Admin
 ZBX_PASSWORD=zabbix   # Zabbix's shipped default for Admin
 
-APT_PACKAGES=(prometheus prometheus-alertmanager postgresql zabbix-server-pgsql zabbix-agent
+APT_PACKAGES=(systemd prometheus prometheus-alertmanager postgresql zabbix-server-pgsql zabbix-agent
 	zabbix-frontend-php php-pgsql php-cli curl ca-certificates)
 BROWSER_PACKAGES=(chromium chromium-driver)
 # Services whose Debian packages start a daemon on install (0.0.0.0 ports we want for ourselves).
