@@ -40,7 +40,6 @@ func NewHTTPProber(o HTTPOptions) *HTTPProber {
 		DialContext:         (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
 		TLSClientConfig:     &tls.Config{InsecureSkipVerify: o.InsecureSkipVerify}, //nolint:gosec // operator's explicit choice for self-signed homolog instances
 		DisableKeepAlives:   true,
-		DisableCompression:  false,
 		MaxIdleConnsPerHost: -1,
 	}
 	if o.Path == "" {

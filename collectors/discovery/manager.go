@@ -25,12 +25,14 @@ type Manager struct {
 	client *http.Client
 	poll   time.Duration
 
-	mu      sync.Mutex
-	sources []config.Discovery
-	static  []probe.Target
-	files   map[string]*fileState // by path
-	https   map[string]*httpState // by URL
-	m       metrics
+	// refreshMu serialises Refresh: a reload refreshes synchronously while Run polls.
+	refreshMu sync.Mutex
+	mu        sync.Mutex
+	sources   []config.Discovery
+	static    []probe.Target
+	files     map[string]*fileState // by path
+	https     map[string]*httpState // by URL
+	m         metrics
 }
 
 type fileState struct {
@@ -110,6 +112,8 @@ func (m *Manager) Update(static []probe.Target, sources []config.Discovery) {
 
 // Refresh reads every source that is due and reports whether the merged list changed.
 func (m *Manager) Refresh(ctx context.Context) bool {
+	m.refreshMu.Lock()
+	defer m.refreshMu.Unlock()
 	m.mu.Lock()
 	sources := m.sources
 	m.mu.Unlock()

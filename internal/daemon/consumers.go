@@ -116,7 +116,7 @@ func (d *Daemon) buildAlerting(cfg *config.Config) error {
 	}
 	d.alerts, d.receivers = m, rs
 	d.handlers = append(d.handlers, m)
-	d.runners = append(d.runners, m.Run, func(ctx context.Context) { rs.runLoops(ctx, d.log) })
+	d.runners = append(d.runners, m.Run, rs.runLoops)
 	for _, z := range rs.zabbix {
 		d.handlers = append(d.handlers, z)
 	}

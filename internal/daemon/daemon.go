@@ -80,7 +80,7 @@ func New(opts Options) (*Daemon, error) {
 	if opts.ShutdownTimeout <= 0 {
 		opts.ShutdownTimeout = 15 * time.Second
 	}
-	cfg, err := d0load(opts)
+	cfg, err := loadConfig(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +117,7 @@ func New(opts Options) (*Daemon, error) {
 	return d, nil
 }
 
-func d0load(opts Options) (*config.Config, error) {
+func loadConfig(opts Options) (*config.Config, error) {
 	cfg, err := config.Load(opts.ConfigFile)
 	if err != nil {
 		return nil, err
@@ -254,7 +254,7 @@ func waitOrDeadline(wg *sync.WaitGroup, deadline <-chan time.Time) bool {
 func (d *Daemon) Reload(ctx context.Context) error {
 	d.reloadMu.Lock()
 	defer d.reloadMu.Unlock()
-	next, err := d0load(d.opts)
+	next, err := loadConfig(d.opts)
 	if err == nil {
 		err = d.apply(next, d.cfg.Load())
 	}
@@ -317,7 +317,7 @@ func (d *Daemon) applyTargets(all []probe.Target) {
 		i, n, _ := config.ParseShard(shard)
 		targets = vcollectors.FilterShard(all, i, n)
 	}
-	before := d.latest.Snapshot(nil)
+	before := d.latest.Names()
 	d.latest.SetTargets(targets)
 	d.sched.Update(targets, d.plans)
 	d.mInstances.Set(float64(len(targets)))
@@ -326,9 +326,9 @@ func (d *Daemon) applyTargets(all []probe.Target) {
 		keep[t.Name] = true
 	}
 	var gone []string
-	for _, iv := range before {
-		if !keep[iv.Name] {
-			gone = append(gone, iv.Name)
+	for _, name := range before {
+		if !keep[name] {
+			gone = append(gone, name)
 		}
 	}
 	for _, f := range d.fleetWatchers {
@@ -336,4 +336,4 @@ func (d *Daemon) applyTargets(all []probe.Target) {
 	}
 }
 
-func (d *Daemon) countInstances() int { return len(d.latest.Snapshot(nil)) }
+func (d *Daemon) countInstances() int { return len(d.latest.Names()) }

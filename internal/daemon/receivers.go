@@ -3,9 +3,9 @@ package daemon
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"reflect"
 	"sort"
+	"sync"
 
 	"github.com/vigia-sei/vigia/alerting"
 	"github.com/vigia-sei/vigia/alerting/notify/alertmanager"
@@ -93,13 +93,17 @@ func (d *Daemon) buildReceivers(cfg *config.Config, prev *receivers) (*receivers
 	return rs, nil
 }
 
-// runLoops starts the loops of the stateful receivers.
-func (rs *receivers) runLoops(ctx context.Context, log *slog.Logger) {
+// runLoops runs the loops of the stateful receivers until ctx ends and waits for them, so a
+// shutdown lets the Zabbix sender flush what it queued.
+func (rs *receivers) runLoops(ctx context.Context) {
+	var wg sync.WaitGroup
 	for _, z := range rs.zabbix {
-		go z.Run(ctx)
+		wg.Add(1)
+		go func() { defer wg.Done(); z.Run(ctx) }()
 	}
 	for _, a := range rs.ams {
-		go a.Run(ctx)
+		wg.Add(1)
+		go func() { defer wg.Done(); a.Run(ctx) }()
 	}
-	_ = log
+	wg.Wait()
 }

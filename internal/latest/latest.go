@@ -136,6 +136,13 @@ func (l *Latest) Snapshot(match func(probe.Target) bool) []InstanceView {
 	return out
 }
 
+// Names returns the names of the instances in the fleet, sorted.
+func (l *Latest) Names() []string {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return append([]string(nil), l.order...)
+}
+
 // Get returns one instance.
 func (l *Latest) Get(name string) (InstanceView, bool) {
 	l.mu.RLock()
