@@ -710,10 +710,12 @@ func (t *trace) addTo(tm *Timing, end time.Time) {
 func readCapped(r io.Reader, max, hint int64) ([]byte, bool, error) {
 	var buf bytes.Buffer
 	switch {
+	// bytes.Buffer.ReadFrom wants MinRead bytes free before each read, the last one (that sees EOF)
+	// included: room for less doubles the buffer for nothing.
 	case hint > 0 && hint <= max:
-		buf.Grow(int(hint) + 1) // +1 so the EOF probe does not reallocate
+		buf.Grow(int(hint) + bytes.MinRead)
 	case hint > max:
-		buf.Grow(int(max) + 1)
+		buf.Grow(int(max) + bytes.MinRead)
 	default:
 		buf.Grow(32 << 10)
 	}

@@ -30,10 +30,40 @@ func DecodeBody(b []byte, contentType string) []byte {
 	if isASCII(b) {
 		return b
 	}
+	// charset wraps its encodings, so the common single-byte ones are recognised by name.
+	switch name {
+	case "windows-1252":
+		return decodeSingleByte(charmap.Windows1252, b)
+	case "iso-8859-15":
+		return decodeSingleByte(charmap.ISO8859_15, b)
+	}
 	out, err := enc.NewDecoder().Bytes(b)
 	if err != nil {
 		// Single-byte decoders do not fail; keep the raw bytes if one ever does.
 		return b
+	}
+	return out
+}
+
+// decodeSingleByte decodes a single-byte charset (windows-1252, which ISO-8859-1 labels mean) into
+// a buffer of the exact size: x/text's transformer grows its output step by step, and every SEI
+// page goes through here.
+func decodeSingleByte(cm *charmap.Charmap, b []byte) []byte {
+	n := 0
+	for _, c := range b {
+		if c < utf8.RuneSelf {
+			n++
+		} else {
+			n += utf8.RuneLen(cm.DecodeByte(c))
+		}
+	}
+	out := make([]byte, 0, n)
+	for _, c := range b {
+		if c < utf8.RuneSelf {
+			out = append(out, c)
+		} else {
+			out = utf8.AppendRune(out, cm.DecodeByte(c))
+		}
 	}
 	return out
 }

@@ -1,7 +1,6 @@
 package sei
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net/url"
@@ -29,10 +28,7 @@ func ParsePage(body []byte, u *url.URL) (*Page, error) {
 	if len(body) > MaxDOMBytes {
 		body = body[:MaxDOMBytes]
 	}
-	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
-	if err != nil {
-		return nil, fmt.Errorf("parse page: %w", err)
-	}
+	doc := goquery.NewDocumentFromNode(parseTree(body))
 	if u == nil {
 		u = &url.URL{}
 	}

@@ -1,0 +1,183 @@
+package sei
+
+import (
+	"bytes"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+	"golang.org/x/net/html"
+)
+
+// pageView is everything the probers read from a page, for comparing two parsers.
+type pageView struct {
+	Title, Visible, Main string
+	Messages, Actions    []string
+	ModuleDirs           []string
+	LoggedIn             bool
+	Modules              []ModuleRow
+	ModulesOK            bool
+	Forms                []string
+	Selectors            []string
+}
+
+// viewSelectors are the selectors vigia and its default scenario use, and a few structural ones a
+// user's scenario might write.
+var viewSelectors = []string{
+	"#lnkInfraSairSistema", "#lnkUsuarioSistema", "#frmProtocoloPesquisaRapida",
+	"form#frmLogin, form[name=frmLogin]", "input[name=txtUsuario]", "input[name=pwdSenha]",
+	"#divInfraAreaTelaD", "#divInfraBarraSistema a", "select option[selected]", "table tr td",
+	"tbody > tr", "head > title", "html > body", "body > div", "a", "img", "ul > li", "p",
+	"#divInfraExcecao, .infraExcecao", "textarea", "td > a", "div div span",
+}
+
+func viewOf(t *testing.T, p *Page) pageView {
+	t.Helper()
+	v := pageView{Title: p.Title(), Visible: p.VisibleText(0), Main: p.MainText(0), Messages: p.Messages(),
+		Actions: p.Actions(), ModuleDirs: p.ModuleDirs(), LoggedIn: LoggedIn(p)}
+	v.Modules, v.ModulesOK = p.ModuleTable()
+	p.Doc.Find("form").Each(func(i int, s *goquery.Selection) {
+		// Each form on its own page, so Form's "first match" is that form.
+		sub := &Page{URL: p.URL, Doc: goquery.NewDocumentFromNode(s.Nodes[0])}
+		f, err := sub.Form("form")
+		if err != nil {
+			v.Forms = append(v.Forms, err.Error())
+			return
+		}
+		v.Forms = append(v.Forms, fmt.Sprintf("%+v", *f))
+	})
+	if lf, err := p.LoginForm(); err == nil {
+		v.Forms = append(v.Forms, fmt.Sprintf("login %+v", *lf.Form))
+	}
+	for _, sel := range viewSelectors {
+		n := p.find(sel).Length()
+		link, _ := p.Link(sel)
+		title, _ := p.Attr(sel, "title")
+		v.Selectors = append(v.Selectors, fmt.Sprintf("%s: n=%d text=%q link=%q title=%q", sel, n, p.Text(sel), link, title))
+	}
+	return v
+}
+
+func parseWithXNetHTML(t *testing.T, body []byte, u *url.URL) *Page {
+	t.Helper()
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Page{URL: u, Doc: doc}
+}
+
+// treeCases are markup where a naive tree goes wrong: implied ends, tables without tbody, entities.
+var treeCases = map[string]string{
+	"implied ends": `<html><head><title>T &amp; U</title></head><body><ul><li>a<li>b</ul>` +
+		`<p>one<p>two<div>three</div><dl><dt>x<dd>y</dl><select name=s><option value=1>A<option selected>B</select></body></html>`,
+	"table without tbody": `<table id=t><tr><th>Nome<th>Versão<tr><td>mod-wssei<td>3.0.1</table><p>after`,
+	"nested tables":       `<table><tr><td><table><tr><td>inner</td></tr></table></td><td>outer</td></tr></table>`,
+	"attribute entities": `<a id="lnkInfraSairSistema" href="controlador.php?acao=sair&notificar=1&amp;x=&lt;&copy=2&reg;">Sair</a>` +
+		`<a href="?a=&#65;&#x42;&#67">n</a>`,
+	"no html head body": `<title>Só título</title><meta charset=utf-8><div id="divInfraAreaTelaD"><textarea name=t>
+linha</textarea></div>`,
+	"uppercase and void": `<FORM ID=frmLogin METHOD=post ACTION="login.php?x=1"><INPUT TYPE=hidden NAME=h VALUE=v><BR><Input name=txtUsuario><button name=b>ok</button></FORM>`,
+	"stray end tags":     `<div id=a></span><span>x</div></p><p>y</b></p></div>`,
+	"script and style":   `<head><script>var s = "<div id=x>";</script><style>p{}</style></head><body><noscript>n</noscript><p id=q>q</p>`,
+	"crlf and nul":       "<p id=c>a\r\nb\rc\x00d</p>",
+	"whitespace before body": `<!DOCTYPE html>
+<html>
+  <head>
+    <title>x</title>
+  </head>
+  <body>
+    <div>y</div>
+  </body>
+</html>`,
+}
+
+// TestTreeMatchesHTMLParse checks that what the probers read from a page is the same with the
+// slab-built tree as with html.Parse, on every page fixture and on markup that exercises the tree
+// construction rules the builder implements.
+func TestTreeMatchesHTMLParse(t *testing.T) {
+	files, err := filepath.Glob("testdata/*/*.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, _ := filepath.Glob("testdata/*.html")
+	files = append(files, top...)
+	if len(files) < 10 {
+		t.Fatalf("only %d page fixtures found", len(files))
+	}
+	inputs := map[string][]byte{}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs[f] = DecodeBody(raw, "text/html; charset=iso-8859-1")
+	}
+	for name, s := range treeCases {
+		inputs[name] = []byte(s)
+	}
+	u, _ := url.Parse("https://sei.exemplo.gov.br/sei/controlador.php?acao=procedimento_controlar")
+	for name, body := range inputs {
+		t.Run(name, func(t *testing.T) {
+			fast, err := ParsePage(body, u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := viewOf(t, parseWithXNetHTML(t, body, u))
+			got := viewOf(t, fast)
+			if !reflect.DeepEqual(got, want) {
+				gv, wv := reflect.ValueOf(got), reflect.ValueOf(want)
+				for i := 0; i < gv.NumField(); i++ {
+					if !reflect.DeepEqual(gv.Field(i).Interface(), wv.Field(i).Interface()) {
+						t.Errorf("%s differs:\n tree:       %v\n html.Parse: %v", gv.Type().Field(i).Name, gv.Field(i).Interface(), wv.Field(i).Interface())
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestUnescapeAttrMatchesTokenizer(t *testing.T) {
+	for _, v := range []string{
+		"a&b", "&amp;", "&amp", "&ampx", "&amp=1", "&notificar=1", "&not;", "&notx", "&notin;", "&notx;",
+		"&#65;", "&#x42;", "&#67", "&#", "&#x;", "&lt;&gt", "&copy=2", "&copy", "x&reg;y", "&NotEqualTilde;",
+		"controlador.php?acao=x&infra_sistema=100000100&infra_hash=abc", "&semi;", "&", "&&", "&;",
+	} {
+		z := html.NewTokenizer(strings.NewReader(`<a v="` + v + `">`))
+		z.Next()
+		_, want, _ := z.TagAttr()
+		if got := unescapeAttr(v); got != string(want) {
+			t.Errorf("unescapeAttr(%q) = %q, tokenizer says %q", v, got, want)
+		}
+	}
+}
+
+func BenchmarkParsePage(b *testing.B) {
+	raw, err := os.ReadFile("testdata/sei-4.1.5/controle_processos.html")
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := DecodeBody(raw, "text/html; charset=iso-8859-1")
+	u, _ := url.Parse("https://sei.exemplo.gov.br/sei/")
+	b.Run("tree", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			p, _ := ParsePage(body, u)
+			_ = LoggedIn(p)
+		}
+	})
+	b.Run("html.Parse", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			doc, _ := goquery.NewDocumentFromReader(bytes.NewReader(body))
+			_ = LoggedIn(&Page{URL: u, Doc: doc})
+		}
+	})
+}
