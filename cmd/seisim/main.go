@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strconv"
@@ -38,6 +39,7 @@ func main() {
 
 type config struct {
 	fleet, listen, printTargets string
+	pprofListen                 string
 	generate, ports             int
 	seed                        int64
 	tls                         bool
@@ -56,6 +58,7 @@ func run(ctx context.Context, args []string) error {
 	fs.BoolVar(&c.tls, "tls", false, "serve HTTPS with self-signed certificates (per instance with --ports, expiring per faults.tls_expires_in)")
 	fs.DurationVar(&c.authDelay, "wssei-auth-delay", seisim.DefaultWSSEIAuthDelay, "sleep of mod-wssei POST /autenticar")
 	fs.StringVar(&c.printTargets, "print-targets", "", "write a vigia targets YAML for the fleet to FILE and continue")
+	fs.StringVar(&c.pprofListen, "debug.pprof-listen", "", "serve Go profiles at http://ADDR/debug/pprof/ (benchmarks profile seisim with it)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -108,6 +111,14 @@ func run(ctx context.Context, args []string) error {
 	}
 	if err := start(c.listen, sim.Handler(), shared); err != nil {
 		return err
+	}
+	if c.pprofListen != "" {
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		if err := start(c.pprofListen, mux, nil); err != nil {
+			return err
+		}
 	}
 	if c.ports > 0 {
 		for i, in := range fleet.Instances {

@@ -50,6 +50,7 @@ func main() {
 	bin := flag.String("bin", "bin", "directory with the vigia and seisim binaries")
 	jsonOut := flag.String("json", "bench-results.json", "where to write the JSON results")
 	concurrency := flag.Int("concurrency", 512, "vigia global.concurrency")
+	profile := flag.String("profile", "", "directory for CPU profiles of the window (cpu-N.pprof for vigia, seisim-cpu-N.pprof) and vigia's heap profile at its end (heap-N.pprof)")
 	flag.Parse()
 
 	var results []result
@@ -59,7 +60,7 @@ func main() {
 			fatal("bad size %q", s)
 		}
 		fmt.Fprintf(os.Stderr, "bench: %d instances (warmup %s, window %s)...\n", n, *warmup, *window)
-		r, err := run(*bin, n, strings.Split(*probes, ","), *interval, *warmup, *window, *concurrency)
+		r, err := run(*bin, n, strings.Split(*probes, ","), *interval, *warmup, *window, *concurrency, *profile)
 		if err != nil {
 			fatal("%d instances: %v", n, err)
 		}
@@ -87,17 +88,21 @@ func freePort() int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-func run(bin string, n int, probes []string, interval, warmup, window time.Duration, concurrency int) (result, error) {
+func run(bin string, n int, probes []string, interval, warmup, window time.Duration, concurrency int, profile string) (result, error) {
 	r := result{Instances: n, ProbesPerInstance: len(probes), IntervalSeconds: interval.Seconds()}
 	dir, err := os.MkdirTemp("", "vigia-bench")
 	if err != nil {
 		return r, err
 	}
 	defer os.RemoveAll(dir)
-	seiPort, vigiaPort := freePort(), freePort()
+	seiPort, vigiaPort, seiPprofPort := freePort(), freePort(), freePort()
 	targets := filepath.Join(dir, "targets.yaml")
-	seisim := exec.Command(filepath.Join(bin, "seisim"), "--generate", strconv.Itoa(n), "--seed", "1",
-		"--listen", fmt.Sprintf("127.0.0.1:%d", seiPort), "--wssei-auth-delay", "0", "--print-targets", targets)
+	seiArgs := []string{"--generate", strconv.Itoa(n), "--seed", "1",
+		"--listen", fmt.Sprintf("127.0.0.1:%d", seiPort), "--wssei-auth-delay", "0", "--print-targets", targets}
+	if profile != "" {
+		seiArgs = append(seiArgs, "--debug.pprof-listen", fmt.Sprintf("127.0.0.1:%d", seiPprofPort))
+	}
+	seisim := exec.Command(filepath.Join(bin, "seisim"), seiArgs...)
 	seisim.Stderr, seisim.Stdout = io.Discard, io.Discard
 	if err := seisim.Start(); err != nil {
 		return r, err
@@ -110,7 +115,11 @@ func run(bin string, n int, probes []string, interval, warmup, window time.Durat
 	if err := writeConfig(cfg, targets, dir, probes, interval, concurrency); err != nil {
 		return r, err
 	}
-	vigia := exec.Command(filepath.Join(bin, "vigia"), "run", "--config", cfg, "--listen", fmt.Sprintf("127.0.0.1:%d", vigiaPort), "--log.level", "warn")
+	args := []string{"run", "--config", cfg, "--listen", fmt.Sprintf("127.0.0.1:%d", vigiaPort), "--log.level", "warn"}
+	if profile != "" {
+		args = append(args, "--debug.pprof")
+	}
+	vigia := exec.Command(filepath.Join(bin, "vigia"), args...)
 	vigia.Stdout = io.Discard
 	logf, _ := os.Create(filepath.Join(dir, "vigia.log"))
 	vigia.Stderr = logf
@@ -145,7 +154,27 @@ func run(bin string, n int, probes []string, interval, warmup, window time.Durat
 		return r, err
 	}
 	c0, s0, t0 := cpuSeconds(vigia.Process.Pid), cpuSeconds(seisim.Process.Pid), time.Now()
+	profDone := make(chan error, 2)
+	if profile != "" {
+		secs := max(int(window.Seconds())-1, 1)
+		go func() {
+			profDone <- fetch(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", base, secs), filepath.Join(profile, fmt.Sprintf("cpu-%d.pprof", n)))
+		}()
+		go func() {
+			profDone <- fetch(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/profile?seconds=%d", seiPprofPort, secs), filepath.Join(profile, fmt.Sprintf("seisim-cpu-%d.pprof", n)))
+		}()
+	}
 	sleepSampling(window)
+	if profile != "" {
+		for range 2 {
+			if err := <-profDone; err != nil {
+				return r, err
+			}
+		}
+		if err := fetch(base+"/debug/pprof/heap", filepath.Join(profile, fmt.Sprintf("heap-%d.pprof", n))); err != nil {
+			return r, err
+		}
+	}
 	m1, err := scrape(base)
 	if err != nil {
 		return r, err
@@ -169,6 +198,30 @@ func run(bin string, n int, probes []string, interval, warmup, window time.Durat
 	r.LagP50 = quantile(m0, m1, "vigia_probe_start_lag_seconds", 0.50)
 	r.LagP99 = quantile(m0, m1, "vigia_probe_start_lag_seconds", 0.99)
 	return r, nil
+}
+
+// fetch saves a pprof endpoint's answer to a file.
+func fetch(url, path string) error {
+	resp, err := http.Get(url)
+	if err != nil {
+		return fmt.Errorf("profile: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("profile %s: %s", url, resp.Status)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return fmt.Errorf("profile: %w", err)
+	}
+	return f.Close()
 }
 
 func stop(c *exec.Cmd) {
