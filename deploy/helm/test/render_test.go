@@ -232,6 +232,16 @@ func TestChartRendersDefaults(t *testing.T) {
 		t.Errorf("NOTES do not warn about missing persistence:\n%s", r.notes)
 	}
 	checkPodCommon(t, r)
+	// The Go heap limit follows the container's memory limit.
+	var memLimit bool
+	for _, e := range c.Env {
+		if e.Name == "GOMEMLIMIT" && e.ValueFrom != nil && e.ValueFrom.ResourceFieldRef != nil && e.ValueFrom.ResourceFieldRef.Resource == "limits.memory" {
+			memLimit = true
+		}
+	}
+	if !memLimit {
+		t.Errorf("container env %+v lacks GOMEMLIMIT from limits.memory", c.Env)
+	}
 	cfg := checkConfigAccepted(t, r)
 	// Empty `config` ships files/default-config.yaml.
 	if len(cfg.Rules) != 4 || cfg.Receivers["log"].Log == nil {
@@ -589,6 +599,8 @@ func podEnv(t *testing.T, r *rendered, ordinal int) map[string]string {
 			env[e.Name] = "dummy-" + e.ValueFrom.SecretKeyRef.Key
 		case e.ValueFrom.FieldRef != nil && e.ValueFrom.FieldRef.FieldPath == "metadata.labels['apps.kubernetes.io/pod-index']":
 			env[e.Name] = fmt.Sprint(ordinal)
+		case e.ValueFrom.ResourceFieldRef != nil && e.ValueFrom.ResourceFieldRef.Resource == "limits.memory":
+			env[e.Name] = "536870912"
 		default:
 			t.Fatalf("env %s has a source the test does not model: %+v", e.Name, e.ValueFrom)
 		}

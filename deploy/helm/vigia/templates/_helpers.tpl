@@ -124,8 +124,17 @@ spec:
         - {{ . | quote }}
         {{- end }}
       {{- $secret := .Values.secrets }}
-      {{- if or .Values.extraEnv $secret.env (and (include "vigia.sharded" .) (ne .Values.sharding.ordinalFrom "hostname")) }}
+      {{- $memLimit := (.Values.resources.limits | default dict).memory }}
+      {{- if or .Values.extraEnv $secret.env (and (include "vigia.sharded" .) (ne .Values.sharding.ordinalFrom "hostname")) $memLimit }}
       env:
+        {{- if $memLimit }}
+        # The Go heap's soft limit follows the container's: the collector works harder near it
+        # instead of the pod being OOM-killed.
+        - name: GOMEMLIMIT
+          valueFrom:
+            resourceFieldRef:
+              resource: limits.memory
+        {{- end }}
         {{- if and (include "vigia.sharded" .) (ne .Values.sharding.ordinalFrom "hostname") }}
         - name: VIGIA_SHARD_INDEX
           valueFrom:
