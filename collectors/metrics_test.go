@@ -96,8 +96,8 @@ func TestMetricsVersionInfoHasNoStaleSeries(t *testing.T) {
 	m := NewResultMetrics(reg)
 	m.Observe(versionResult("a", "4.1.5"))
 	m.Observe(versionResult("b", "4.1.5"))
-	if got := testutil.ToFloat64(m.fleet.WithLabelValues("sei", "4.1.5")); got != 2 {
-		t.Errorf("fleet 4.1.5 = %v", got)
+	if got, ok := sample(t, reg, "sei_fleet_instances", L("component", "sei", "version", "4.1.5")); !ok || got != 2 {
+		t.Errorf("fleet 4.1.5 = %v (found %v)", got, ok)
 	}
 	// a is upgraded: its 4.1.5 series disappear, the fleet moves one instance.
 	m.Observe(versionResult("a", "5.0.3"))
@@ -121,11 +121,11 @@ func TestMetricsVersionInfoHasNoStaleSeries(t *testing.T) {
 	}
 	// A failed run without observations keeps the last known versions.
 	m.Observe(probe.Result{Target: tgt("b"), Probe: probe.Version, Error: "timed out"})
-	if n := testutil.CollectAndCount(m.versionInfo); n != 6 {
+	if n := testutil.CollectAndCount(m, "sei_version_info"); n != 6 {
 		t.Errorf("version_info series after a failed run: %d, want 6", n)
 	}
-	if got := testutil.ToFloat64(m.success.WithLabelValues("b", "MGI", "prod", "version")); got != 0 {
-		t.Errorf("probe_success after failure = %v", got)
+	if got, ok := sample(t, reg, "sei_probe_success", L("instance", "b", "owner", "MGI", "environment", "prod", "probe", "version")); !ok || got != 0 {
+		t.Errorf("probe_success after failure = %v (found %v)", got, ok)
 	}
 	// Removed from the fleet: every series of b goes, the fleet count too.
 	m.Forget("b")
@@ -280,10 +280,41 @@ func TestMetricsConcurrentObserve(t *testing.T) {
 		total += n
 	}
 	// Every instance still known has exactly one SEI version counted.
-	known := testutil.CollectAndCount(m.prodMode)
+	known := testutil.CollectAndCount(m, "sei_production_mode")
 	if total != known {
 		t.Errorf("fleet counts %d instances, %d instances have series", total, known)
 	}
 }
 
 func desiredVersions(sei string) desired.Versions { return desired.Versions{SEI: sei} }
+
+// A probe's phases are replaced by its latest run's: a run that stopped before TLS has no tls
+// series, and another probe's phases are untouched.
+func TestMetricsDurationPhasesFollowTheLatestRun(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := NewResultMetrics(reg)
+	ph := map[string]time.Duration{"dns": time.Millisecond, "connect": time.Millisecond, "tls": time.Millisecond}
+	m.Observe(probe.Result{Target: tgt("a"), Probe: probe.Health, OK: true, State: probe.StateUp, Phases: ph})
+	m.Observe(probe.Result{Target: tgt("a"), Probe: probe.Synthetic, OK: true, Phases: ph})
+	m.Observe(probe.Result{Target: tgt("a"), Probe: probe.Health, State: probe.StateDown, Duration: 2 * time.Second,
+		Phases: map[string]time.Duration{"dns": 3 * time.Millisecond}})
+	for _, c := range []struct {
+		probe, phase string
+		found        bool
+		v            float64
+	}{
+		{"health", "total", true, 2},
+		{"health", "dns", true, 0.003},
+		{"health", "tls", false, 0},
+		{"health", "connect", false, 0},
+		{"synthetic", "tls", true, 0.001},
+	} {
+		v, ok := sample(t, reg, "sei_probe_duration_seconds", L("probe", c.probe, "phase", c.phase))
+		if ok != c.found || v != c.v {
+			t.Errorf("duration{probe=%s,phase=%s} = %v (found %v), want %v (found %v)", c.probe, c.phase, v, ok, c.v, c.found)
+		}
+	}
+	if v, ok := sample(t, reg, "sei_probe_success", L("probe", "health")); !ok || v != 0 {
+		t.Errorf("probe_success{health} = %v (found %v), want 0", v, ok)
+	}
+}

@@ -84,7 +84,9 @@ func (d *Daemon) buildConsumers(cfg *config.Config) error {
 		return err
 	}
 
-	metrics := vcollectors.NewResultMetrics(d.reg)
+	// Not on d.reg: the server renders the sei_* families straight from their compact state.
+	metrics := vcollectors.NewResultMetrics(nil)
+	d.results = metrics
 	d.handlers = append(d.handlers, vcollectors.ResultHandlerFunc(metrics.Observe))
 	d.fleetWatchers = append(d.fleetWatchers, func(_, _ []probe.Target, gone []string) {
 		for _, name := range gone {

@@ -34,7 +34,8 @@ type Options struct {
 	Version         string
 	Logger          *slog.Logger
 	ShutdownTimeout time.Duration
-	// Registry lets tests inspect metrics; nil creates one.
+	// Registry receives vigia's own families (Go runtime, process, vigia_*); nil creates one.
+	// The sei_* result metrics are not on it: Daemon.Registry gathers both.
 	Registry *prometheus.Registry
 }
 
@@ -43,6 +44,8 @@ type Daemon struct {
 	opts Options
 	log  *slog.Logger
 	reg  *prometheus.Registry
+	// results holds the sei_* series; it stays off reg (see buildConsumers).
+	results *vcollectors.ResultMetrics
 
 	cfg      atomic.Pointer[config.Config]
 	reloadMu sync.Mutex
@@ -105,7 +108,7 @@ func New(opts Options) (*Daemon, error) {
 	}, vcollectors.ResultHandlerFunc(d.fanout))
 
 	d.srv = server.New(server.Options{
-		Gatherer: reg, Logger: d.log, Pprof: opts.Pprof,
+		Gatherer: reg, Text: d.results, Logger: d.log, Pprof: opts.Pprof,
 		Ready:  d.ready,
 		Reload: d.Reload,
 		Token:  func() probe.Secret { return d.cfg.Load().Server.APIToken },
@@ -173,8 +176,13 @@ func (d *Daemon) ready() error {
 // Config returns the config in force.
 func (d *Daemon) Config() *config.Config { return d.cfg.Load() }
 
-// Registry returns the metrics registry.
-func (d *Daemon) Registry() *prometheus.Registry { return d.reg }
+// Registry gathers every family /metrics serves: the registry's and the sei_* result metrics
+// (through their Collect path; /metrics itself renders those as text).
+func (d *Daemon) Registry() prometheus.Gatherer {
+	results := prometheus.NewRegistry()
+	results.MustRegister(d.results)
+	return prometheus.Gatherers{d.reg, results}
+}
 
 // Addr is the bound HTTP address once Run has started listening.
 func (d *Daemon) Addr() net.Addr {

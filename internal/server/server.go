@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/vigia-sei/vigia/collectors/probe"
 )
@@ -21,6 +20,9 @@ import (
 // Options configure the server.
 type Options struct {
 	Gatherer prometheus.Gatherer
+	// Text is served on /metrics after Gatherer's families and must not be registered on it
+	// (collectors.ResultMetrics: the sei_* families). Optional.
+	Text TextSource
 	// Ready returns nil when vigia is ready to serve (config loaded, first schedule installed).
 	Ready func() error
 	// Reload re-reads the config; its error lists the problems.
@@ -45,7 +47,7 @@ func New(o Options) *Server {
 		o.Logger = slog.Default()
 	}
 	s := &Server{mux: http.NewServeMux(), opts: o, log: o.Logger}
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{EnableOpenMetrics: true}))
+	s.mux.Handle("GET /metrics", newMetricsHandler(o.Gatherer, o.Text, o.Logger))
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
