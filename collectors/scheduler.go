@@ -58,7 +58,9 @@ type SchedulerOptions struct {
 }
 
 // Scheduler runs every (target, prober) pair on its plan with bounded concurrency. A hung instance
-// holds one worker until its deadline and nothing else: runs are never serialised per instance.
+// holds one run slot until its deadline and nothing else: runs are never serialised per instance.
+// Each run gets its own goroutine when it starts (Concurrency bounds how many exist), so a high
+// bound for fleets with many hung instances costs nothing while it is not used.
 type Scheduler struct {
 	opts    SchedulerOptions
 	handler ResultHandler
@@ -69,7 +71,8 @@ type Scheduler struct {
 	queue jobHeap
 	wake  chan struct{}
 
-	work      chan dispatch
+	slots     chan struct{} // one per running probe, Concurrency in all
+	waiting   atomic.Int64  // 1 while a due run waits for a free slot
 	inFlight  atomic.Int64
 	scheduled atomic.Bool
 	m         schedulerMetrics
@@ -115,7 +118,7 @@ func NewScheduler(opts SchedulerOptions, h ResultHandler) *Scheduler {
 	s := &Scheduler{
 		opts: opts, handler: h, log: opts.Logger,
 		jobs: map[jobKey]*job{}, wake: make(chan struct{}, 1),
-		work: make(chan dispatch, opts.Concurrency),
+		slots: make(chan struct{}, opts.Concurrency),
 	}
 	s.m = schedulerMetrics{
 		lag: prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -139,8 +142,8 @@ func NewScheduler(opts SchedulerOptions, h ResultHandler) *Scheduler {
 	if r := opts.Registerer; r != nil {
 		r.MustRegister(s.m.lag, s.m.runs, s.m.skipped, s.m.duration, s.m.jobs,
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-				Name: "vigia_scheduler_queue_depth", Help: "Due probe runs waiting for a free worker.",
-			}, func() float64 { return float64(len(s.work)) }),
+				Name: "vigia_scheduler_queue_depth", Help: "Due probe runs waiting for a free run slot (global.concurrency).",
+			}, func() float64 { return float64(s.queueDepth()) }),
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 				Name: "vigia_probes_in_flight", Help: "Probe runs executing now.",
 			}, func() float64 { return float64(s.inFlight.Load()) }),
@@ -266,25 +269,31 @@ func (s *Scheduler) following(j *job, due, now time.Time) time.Time {
 // by their own deadlines.
 func (s *Scheduler) Run(ctx context.Context) {
 	var wg sync.WaitGroup
-	for i := 0; i < s.opts.Concurrency; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case d := <-s.work:
-					s.execute(ctx, d)
-				case <-ctx.Done():
-					return
-				}
-			}
-		}()
-	}
-	s.dispatchLoop(ctx)
+	s.dispatchLoop(ctx, &wg)
 	wg.Wait()
 }
 
-func (s *Scheduler) dispatchLoop(ctx context.Context) {
+// queueDepth counts the runs that are due and not started: the one waiting for a slot and the
+// overdue jobs in the heap (a min-heap: a subtree whose root is not due has nothing due).
+func (s *Scheduler) queueDepth() int {
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := int(s.waiting.Load())
+	var walk func(i int)
+	walk = func(i int) {
+		if i >= len(s.queue) || s.queue[i].next.After(now) {
+			return
+		}
+		n++
+		walk(2*i + 1)
+		walk(2*i + 2)
+	}
+	walk(0)
+	return n
+}
+
+func (s *Scheduler) dispatchLoop(ctx context.Context, wg *sync.WaitGroup) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
@@ -323,12 +332,21 @@ func (s *Scheduler) dispatchLoop(ctx context.Context) {
 			s.m.skipped.WithLabelValues(j.key.probe).Inc()
 			continue
 		}
+		s.waiting.Store(1)
 		select {
-		case s.work <- dispatch{j: j, scheduled: due}:
+		case s.slots <- struct{}{}:
+			s.waiting.Store(0)
 		case <-ctx.Done():
+			s.waiting.Store(0)
 			j.running.Store(false)
 			return
 		}
+		wg.Add(1)
+		go func(d dispatch) {
+			defer wg.Done()
+			defer func() { <-s.slots }()
+			s.execute(ctx, d)
+		}(dispatch{j: j, scheduled: due})
 	}
 }
 

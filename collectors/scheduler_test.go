@@ -247,3 +247,49 @@ func TestShardsCoverFleetOnceAndMoveLittle(t *testing.T) {
 		}
 	}
 }
+
+type proberFunc struct {
+	name string
+	fn   func(context.Context, probe.Target) probe.Result
+}
+
+func (p proberFunc) Name() string                                           { return p.name }
+func (p proberFunc) Probe(ctx context.Context, t probe.Target) probe.Result { return p.fn(ctx, t) }
+
+// TestQueueDepthCountsRunsWaitingForASlot: with the only slot held by a hung instance, the runs
+// due meanwhile show as the backlog, and it drains once the slot frees.
+func TestQueueDepthCountsRunsWaitingForASlot(t *testing.T) {
+	release := make(chan struct{})
+	p := proberFunc{name: "health", fn: func(ctx context.Context, tg probe.Target) probe.Result {
+		if tg.Name == "hung" {
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+		}
+		return probe.Result{OK: true}
+	}}
+	s := NewScheduler(SchedulerOptions{Concurrency: 1, StartSpread: time.Millisecond}, nil)
+	plans := []Plan{{Prober: p, Interval: time.Hour, Timeout: time.Minute}}
+	s.Update([]probe.Target{{Name: "hung"}}, plans)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	waitFor := func(cond func() bool, what string) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("queue depth %d, in flight %d: %s", s.queueDepth(), s.inFlight.Load(), what)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	waitFor(func() bool { return s.inFlight.Load() == 1 }, "the hung instance never started")
+	s.Update([]probe.Target{{Name: "hung"}, {Name: "a"}, {Name: "b"}, {Name: "c"}}, plans)
+	waitFor(func() bool { return s.queueDepth() == 3 }, "want the 3 new instances waiting behind the hung one")
+	close(release)
+	waitFor(func() bool { return s.queueDepth() == 0 && s.inFlight.Load() == 0 }, "backlog did not drain after the slot was freed")
+}

@@ -26,10 +26,13 @@ type Config struct {
 
 // Global holds settings that apply to every probe.
 type Global struct {
-	Interval    time.Duration `yaml:"interval"`
-	Timeout     time.Duration `yaml:"timeout"`
-	Concurrency int           `yaml:"concurrency"`
-	UserAgent   string        `yaml:"user_agent"`
+	Interval time.Duration `yaml:"interval"`
+	Timeout  time.Duration `yaml:"timeout"`
+	// Concurrency bounds the probe runs in flight (default 2048). A run takes a goroutine only
+	// while it runs, so the bound costs nothing unused; it must cover the runs hung instances hold
+	// until their timeout: about runs per second × timeout × the share of instances that hang.
+	Concurrency int    `yaml:"concurrency"`
+	UserAgent   string `yaml:"user_agent"`
 	// StateDir keeps alert state, silences and the event buffer across restarts.
 	StateDir string `yaml:"state_dir"`
 	// CronSpread spreads instances of a cron-scheduled probe over this window so that 10,000

@@ -18,7 +18,7 @@ func (c *Config) setDefaults() {
 	setDur(&g.CronSpread, 30*time.Second)
 	setDur(&g.StartSpread, time.Minute)
 	if g.Concurrency == 0 {
-		g.Concurrency = 512
+		g.Concurrency = 2048
 	}
 	if g.UserAgent == "" {
 		g.UserAgent = DefaultUserAgent

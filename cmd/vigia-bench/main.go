@@ -49,7 +49,7 @@ func main() {
 	probes := flag.String("probes", "health,version,modules,synthetic", "probes to run")
 	bin := flag.String("bin", "bin", "directory with the vigia and seisim binaries")
 	jsonOut := flag.String("json", "bench-results.json", "where to write the JSON results")
-	concurrency := flag.Int("concurrency", 512, "vigia global.concurrency")
+	concurrency := flag.Int("concurrency", 0, "vigia global.concurrency (0: vigia's default)")
 	profile := flag.String("profile", "", "directory for CPU profiles of the window (cpu-N.pprof for vigia, seisim-cpu-N.pprof) and vigia's heap profile at its end (heap-N.pprof)")
 	flag.Parse()
 
@@ -256,7 +256,12 @@ func writeConfig(path, targets, dir string, probes []string, interval time.Durat
 		on[strings.TrimSpace(p)] = true
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "global: {interval: %s, timeout: 30s, concurrency: %d, state_dir: %q}\n", interval, concurrency, filepath.Join(dir, "state"))
+	// Production defaults (timeout, concurrency) unless the command line overrides them.
+	fmt.Fprintf(&b, "global: {interval: %s, state_dir: %q", interval, filepath.Join(dir, "state"))
+	if concurrency > 0 {
+		fmt.Fprintf(&b, ", concurrency: %d", concurrency)
+	}
+	b.WriteString("}\n")
 	b.WriteString("probes:\n")
 	for _, p := range []string{"health", "version", "modules", "synthetic"} {
 		fmt.Fprintf(&b, "  %s: {enabled: %t, interval: %s}\n", p, on[p], interval)
