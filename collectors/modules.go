@@ -236,7 +236,8 @@ func (p *ModulesProber) checkLoggedIn(ctx context.Context, s *sei.Session, t pro
 	if err != nil {
 		return "login: " + loginReason(ctx, err)
 	}
-	defer func() { _, _ = sei.Logout(ctx, s, lr.LandingPage) }()
+	logout := sei.LogoutURL(lr.LandingPage)
+	defer func() { _, _ = sei.LogoutAt(ctx, s, logout) }()
 	page := lr.LandingPage
 	if v := sei.ScanVersions(lr.Landing.Text()).TitleVersion; v != "" && run.sei == "" {
 		run.sei = v

@@ -424,6 +424,14 @@ func (p *SyntheticProber) Probe(ctx context.Context, t probe.Target) (r probe.Re
 		"Username": t.Credentials.Username, "Password": t.Credentials.Password.Reveal(),
 		"Orgao": t.Credentials.Orgao, "Search": p.opts.Search,
 	}
+	// Only pages a later step names in request.from are kept past the next step: a run on a slow
+	// instance holds its pages until it ends, and many such runs are in flight on a large fleet.
+	referenced := map[string]bool{}
+	for _, st := range p.steps {
+		if st.Request.From != "" {
+			referenced[st.Request.From] = true
+		}
+	}
 	pages := map[string]*stepPage{}
 	var prev *stepPage
 	failed := false
@@ -445,6 +453,9 @@ func (p *SyntheticProber) Probe(ctx context.Context, t probe.Target) (r probe.Re
 		if failed && (st.Request.Link != "" || st.Request.Form != "") && (src == nil || !src.ok) {
 			continue // nothing to clean up: the page the step needs was never reached
 		}
+		// runStep uses src only to build its request: with prev cleared, a page no later step
+		// names can be freed while this step waits for its answer.
+		prev = nil
 		start := time.Now()
 		sp, err := p.runStep(ctx, s, t, st, src, vars)
 		step := probe.Step{Name: st.Name, Duration: time.Since(start), OK: err == nil}
@@ -491,7 +502,9 @@ func (p *SyntheticProber) Probe(ctx context.Context, t probe.Target) (r probe.Re
 			}
 		}
 		r.Steps = append(r.Steps, step)
-		pages[st.Name] = sp
+		if referenced[st.Name] {
+			pages[st.Name] = sp
+		}
 		prev = sp
 	}
 	r.Phases = main.Phases()

@@ -440,13 +440,10 @@ func (s *Session) send(ctx context.Context, pc *pconn, method string, u *url.URL
 		pc.close()
 		return ex, err
 	}
-	if _, err := pc.conn.Write(s.requestHead(method, u, body, hdr)); err != nil {
+	// Head and body (a login form is a few hundred bytes) go out in one write: one syscall, one
+	// segment.
+	if _, err := pc.conn.Write(append(s.requestHead(method, u, body, hdr), body...)); err != nil {
 		return fail(err)
-	}
-	if len(body) > 0 {
-		if _, err := pc.conn.Write(body); err != nil {
-			return fail(err)
-		}
 	}
 	tr.wrote = time.Now()
 	pc.fb.t = &tr.firstByte

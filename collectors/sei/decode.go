@@ -1,6 +1,7 @@
 package sei
 
 import (
+	"encoding/binary"
 	"unicode/utf8"
 
 	"golang.org/x/net/html/charset"
@@ -47,32 +48,50 @@ func DecodeBody(b []byte, contentType string) []byte {
 
 // decodeSingleByte decodes a single-byte charset (windows-1252, which ISO-8859-1 labels mean) into
 // a buffer of the exact size: x/text's transformer grows its output step by step, and every SEI
-// page goes through here.
+// page goes through here. ASCII runs are copied whole; only the accented letters are looked up.
 func decodeSingleByte(cm *charmap.Charmap, b []byte) []byte {
-	n := 0
-	for _, c := range b {
-		if c < utf8.RuneSelf {
-			n++
-		} else {
-			n += utf8.RuneLen(cm.DecodeByte(c))
+	var enc [128][4]byte
+	var encLen [128]uint8
+	var known [128]bool
+	n := len(b)
+	for k := 0; k < len(b); {
+		k = asciiPrefix(b, k)
+		if k == len(b) {
+			break
 		}
+		c := b[k]
+		i := c - utf8.RuneSelf
+		if !known[i] {
+			known[i] = true
+			encLen[i] = uint8(utf8.EncodeRune(enc[i][:], cm.DecodeByte(c)))
+		}
+		n += int(encLen[i]) - 1
+		k++
 	}
 	out := make([]byte, 0, n)
-	for _, c := range b {
-		if c < utf8.RuneSelf {
-			out = append(out, c)
-		} else {
-			out = utf8.AppendRune(out, cm.DecodeByte(c))
+	for len(b) > 0 {
+		j := asciiPrefix(b, 0)
+		out = append(out, b[:j]...)
+		if j == len(b) {
+			break
 		}
+		i := b[j] - utf8.RuneSelf
+		out = append(out, enc[i][:encLen[i]]...)
+		b = b[j+1:]
 	}
 	return out
 }
 
-func isASCII(b []byte) bool {
-	for _, c := range b {
-		if c >= utf8.RuneSelf {
-			return false
-		}
+func isASCII(b []byte) bool { return asciiPrefix(b, 0) == len(b) }
+
+// asciiPrefix returns the index of the first non-ASCII byte of b at or after k (len(b) if none),
+// testing eight bytes at a time.
+func asciiPrefix(b []byte, k int) int {
+	for k+8 <= len(b) && binary.LittleEndian.Uint64(b[k:])&0x8080808080808080 == 0 {
+		k += 8
 	}
-	return true
+	for k < len(b) && b[k] < utf8.RuneSelf {
+		k++
+	}
+	return k
 }

@@ -127,9 +127,9 @@ var (
 
 // LoginResult is a logged-in session's landing.
 type LoginResult struct {
-	// Entry is the SIP login page reached from /sei/.
-	Entry     *Response
-	EntryPage *Page
+	// Entry is the SIP login page reached from /sei/ (its parsed form is not kept: a probe holds
+	// its login result while it works, and hundreds of probes are in flight on a large fleet).
+	Entry *Response
 	// Landing is the page after the POST and the inicializar.php redirects (Controle de Processos).
 	Landing     *Response
 	LandingPage *Page
@@ -156,7 +156,6 @@ func Login(ctx context.Context, s *Session, base string, c probe.Credentials) (*
 	if err != nil {
 		return res, err
 	}
-	res.EntryPage = page
 	lf, err := page.LoginForm()
 	if err != nil {
 		if ScanVersions(entry.Text()).Maintenance {
@@ -227,8 +226,20 @@ func LoggedIn(p *Page) bool {
 // Logout follows the logged-in page's signed logout link (a#lnkInfraSairSistema). Monitoring runs
 // often; leaving sessions behind would fill SIP's login table.
 func Logout(ctx context.Context, s *Session, p *Page) (*Response, error) {
-	u, ok := p.Link("#lnkInfraSairSistema")
-	if !ok {
+	return LogoutAt(ctx, s, LogoutURL(p))
+}
+
+// LogoutURL is the page's logout link ("" when it has none). A prober that logs out at the end of
+// its run keeps this string rather than the landing page, so the page's tree is freed while the
+// run goes on.
+func LogoutURL(p *Page) string {
+	u, _ := p.Link("#lnkInfraSairSistema")
+	return u
+}
+
+// LogoutAt follows a logout link LogoutURL found.
+func LogoutAt(ctx context.Context, s *Session, u string) (*Response, error) {
+	if u == "" {
 		return nil, errors.New("logout link (lnkInfraSairSistema) not found")
 	}
 	r, err := s.Get(ctx, u)

@@ -3,6 +3,7 @@ package sei
 import (
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -77,9 +78,9 @@ type treeBuilder struct {
 	inBody                  bool         // the body has started (head elements go to the body now)
 }
 
-// parseTree builds the document of body, a UTF-8 page.
-func parseTree(body []byte) *html.Node {
-	src := string(body)
+// parseTree builds the document of src, a UTF-8 page. The tree's strings are slices of src.
+func parseTree(src string) *html.Node {
+	body := unsafe.Slice(unsafe.StringData(src), len(src)) // read-only view for the lexer
 	// Slabs sized from the markup: about one element per two '<' (start and end tag) and a text
 	// run between tags; one attribute per '='.
 	lt := strings.Count(src, "<")
