@@ -308,10 +308,15 @@ func (t *treeBuilder) open(name string, a atom.Atom) {
 	n := t.element(name, a)
 	n.Attr = t.attributes()
 	t.current().AppendChild(n)
-	if !isVoid(a) {
+	if !isVoid(a) && len(t.stack) < maxTreeDepth {
 		t.stack = append(t.stack, n)
 	}
 }
+
+// maxTreeDepth bounds nesting: past it elements become siblings. The text and selector walks
+// recurse, and a hostile page of nested tags must not make them exhaust the stack. Real SEI
+// pages nest a few dozen levels.
+const maxTreeDepth = 512
 
 // impliedEnds closes what the new element ends by the standard's rules.
 func (t *treeBuilder) impliedEnds(name string, a atom.Atom) {
@@ -360,7 +365,9 @@ func (t *treeBuilder) impliedEnds(name string, a atom.Atom) {
 func (t *treeBuilder) openImplied(name string, a atom.Atom) {
 	n := t.element(name, a)
 	t.current().AppendChild(n)
-	t.stack = append(t.stack, n)
+	if len(t.stack) < maxTreeDepth {
+		t.stack = append(t.stack, n)
+	}
 }
 
 func (t *treeBuilder) pop() {

@@ -181,3 +181,21 @@ func BenchmarkParsePage(b *testing.B) {
 		}
 	})
 }
+
+func TestTreeDepthIsBounded(t *testing.T) {
+	body := strings.Repeat("<div>", 100000) + "fundo" + strings.Repeat("</div>", 100000)
+	p, err := ParsePage([]byte(body), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	depth := 0
+	for n := p.Doc.Nodes[0]; n != nil; n = n.LastChild {
+		depth++
+	}
+	if depth > maxTreeDepth+8 {
+		t.Errorf("tree %d levels deep, want at most about %d", depth, maxTreeDepth)
+	}
+	if got := p.VisibleText(0); got != "fundo" {
+		t.Errorf("text %q, want the innermost text kept", got)
+	}
+}
