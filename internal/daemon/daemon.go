@@ -50,11 +50,15 @@ type Daemon struct {
 	cfg      atomic.Pointer[config.Config]
 	reloadMu sync.Mutex
 
-	sched    *vcollectors.Scheduler
-	disc     *discovery.Manager
-	desired  *desiredState
-	latest   *latest.Latest
-	applyMu  sync.Mutex
+	sched   *vcollectors.Scheduler
+	disc    *discovery.Manager
+	desired *desiredState
+	latest  *latest.Latest
+	applyMu sync.Mutex
+	// fleetMu orders results against fleet changes: a run still in flight when its instance
+	// leaves must not reach the consumers after they forgot the instance (its series and alerts
+	// would come back and stay).
+	fleetMu  sync.RWMutex
 	plans    []vcollectors.Plan
 	handlers []vcollectors.ResultHandler
 	// fleetWatchers learn the current fleet and the instances that just left it.
@@ -161,6 +165,11 @@ func (d *Daemon) registerOwnMetrics() {
 }
 
 func (d *Daemon) fanout(r probe.Result) {
+	d.fleetMu.RLock()
+	defer d.fleetMu.RUnlock()
+	if !d.latest.Watches(r.Target.Name) {
+		return
+	}
 	for _, h := range d.handlers {
 		h.HandleResult(r)
 	}
@@ -325,6 +334,8 @@ func (d *Daemon) applyTargets(all []probe.Target) {
 		i, n, _ := config.ParseShard(shard)
 		targets = vcollectors.FilterShard(all, i, n)
 	}
+	d.fleetMu.Lock()
+	defer d.fleetMu.Unlock()
 	before := d.latest.Names()
 	d.latest.SetTargets(targets)
 	d.sched.Update(targets, d.plans)

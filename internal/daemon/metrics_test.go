@@ -12,6 +12,8 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"github.com/vigia-sei/vigia/collectors/probe"
 )
 
 // The sei_* series reach /metrics (rendered from ResultMetrics' own state, off the registry)
@@ -140,5 +142,38 @@ func decodeAll(t *testing.T, body []byte, format expfmt.Format) []*dto.MetricFam
 			t.Fatal(err)
 		}
 		out = append(out, mf)
+	}
+}
+
+// A run still in flight when its instance leaves the fleet finishes after the consumers forgot
+// the instance: its result must not bring the instance's series back.
+func TestResultOfRemovedInstanceIsDropped(t *testing.T) {
+	sei := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
+	t.Cleanup(sei.Close)
+	d, _, _ := startDaemon(t, fleetConfig(sei.URL, "a", "b"))
+	has := func(name string) bool {
+		mfs, err := d.Registry().Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			for _, m := range mf.GetMetric() {
+				for _, l := range m.GetLabel() {
+					if l.GetName() == "instance" && l.GetValue() == name {
+						return true
+					}
+				}
+			}
+		}
+		return false
+	}
+	waitFor(t, "series of a", func() bool { return has("a") })
+	late := probe.Result{Target: probe.Target{Name: "gone", URL: sei.URL}, Probe: probe.Health, OK: true, State: probe.StateUp}
+	d.fanout(late)
+	if has("gone") {
+		t.Error("a result for an instance outside the fleet created series")
+	}
+	if _, ok := d.latest.Get("gone"); ok {
+		t.Error("a result for an instance outside the fleet reached the latest results")
 	}
 }

@@ -143,6 +143,14 @@ func (l *Latest) Names() []string {
 	return append([]string(nil), l.order...)
 }
 
+// Watches reports whether the instance is in the current fleet.
+func (l *Latest) Watches(name string) bool {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	_, ok := l.targets[name]
+	return ok
+}
+
 // Get returns one instance.
 func (l *Latest) Get(name string) (InstanceView, bool) {
 	l.mu.RLock()
