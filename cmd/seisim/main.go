@@ -182,7 +182,10 @@ func writeTargets(c config, fleet seisim.Fleet) error {
 		}
 		return scheme(c) + "://" + c.listen + "/" + in.Name
 	})
-	f, err := os.Create(c.printTargets)
+	// Written aside and renamed, so whoever waits for the file (vigia-bench, file_sd) never reads
+	// half of it.
+	tmp := c.printTargets + ".tmp"
+	f, err := os.Create(tmp)
 	if err != nil {
 		return fmt.Errorf("create targets file: %w", err)
 	}
@@ -191,6 +194,9 @@ func writeTargets(c config, fleet seisim.Fleet) error {
 		return err
 	}
 	if err := f.Close(); err != nil {
+		return fmt.Errorf("write targets file %s: %w", c.printTargets, err)
+	}
+	if err := os.Rename(tmp, c.printTargets); err != nil {
 		return fmt.Errorf("write targets file %s: %w", c.printTargets, err)
 	}
 	return nil
