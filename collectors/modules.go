@@ -236,9 +236,9 @@ func (p *ModulesProber) checkLoggedIn(ctx context.Context, s *sei.Session, t pro
 	if err != nil {
 		return "login: " + loginReason(ctx, err)
 	}
-	logout := sei.LogoutURL(lr.LandingPage)
+	logout := lr.LogoutURL
 	defer func() { _, _ = sei.LogoutAt(ctx, s, logout) }()
-	page := lr.LandingPage
+	page := lr.LandingPage()
 	if v := sei.ScanVersions(lr.Landing.Text()).TitleVersion; v != "" && run.sei == "" {
 		run.sei = v
 	}

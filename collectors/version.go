@@ -201,7 +201,7 @@ func (p *VersionProber) Probe(ctx context.Context, t probe.Target) (r probe.Resu
 			obs.add("infra", ls.AssetInfra, SourceAssetSuffix, ConfidenceExact)
 			prod.add(ls)
 			// Leave no session behind; a failed logout changes no observation.
-			_, _ = sei.Logout(ctx, s, lr.LandingPage)
+			_, _ = sei.LogoutAt(ctx, s, lr.LogoutURL)
 		}
 	}
 

@@ -99,8 +99,8 @@ func TestSessionLoginFlow(t *testing.T) {
 	if len(res.Landing.Hops) != 3 || res.Landing.Hops[0].Method != "POST" || res.Landing.Hops[2].Method != "GET" {
 		t.Errorf("landing chain: %+v", res.Landing.Hops)
 	}
-	if res.LandingPage.Title() != "SEI - Controle de Processos" {
-		t.Errorf("landing title %q", res.LandingPage.Title())
+	if res.LandingPage().Title() != "SEI - Controle de Processos" {
+		t.Errorf("landing title %q", res.LandingPage().Title())
 	}
 	if tm := res.Landing.Timing; tm.Requests != 3 || tm.Total <= 0 || tm.Processing <= 0 || tm.FirstByte <= 0 || tm.FirstByte > tm.Total {
 		t.Errorf("timing: %+v", tm)
@@ -109,7 +109,7 @@ func TestSessionLoginFlow(t *testing.T) {
 	if res.Entry.Timing.NewConns != 1 || res.Landing.Timing.NewConns != 0 {
 		t.Errorf("connections: entry %d, landing %d", res.Entry.Timing.NewConns, res.Landing.Timing.NewConns)
 	}
-	out, err := Logout(ctx, s, res.LandingPage)
+	out, err := Logout(ctx, s, res.LandingPage())
 	if err != nil || !strings.Contains(out.URL.RawQuery, "sair=1") {
 		t.Errorf("logout: %v %v", err, out)
 	}

@@ -63,6 +63,9 @@ func FuzzParsePage(f *testing.F) {
 		if err != nil {
 			return
 		}
+		if f := scanLogin(b, base); f.form != nil && f.form.Method != "GET" && f.form.Method != "POST" {
+			t.Fatalf("scanned login form method %q", f.form.Method)
+		}
 		_ = p.Title()
 		_ = p.Messages()
 		_ = p.Actions()

@@ -46,13 +46,17 @@ func (p *Page) LoginForm() (*LoginForm, error) {
 	if err != nil {
 		return nil, err
 	}
-	lf := &LoginForm{Form: f, Orgaos: f.Selects[FieldOrgao], Captcha: p.Has(captchaSelector)}
+	return newLoginForm(f, p.Has(captchaSelector)), nil
+}
+
+func newLoginForm(f *Form, captcha bool) *LoginForm {
+	lf := &LoginForm{Form: f, Orgaos: f.Selects[FieldOrgao], Captcha: captcha}
 	for _, fl := range f.Fields {
 		if fl.Type == "hidden" && strings.HasPrefix(fl.Name, "hdnToken") {
 			lf.TokenField = fl.Name
 		}
 	}
-	return lf, nil
+	return lf
 }
 
 // ErrNoOrgao is returned when the form's órgão cannot be chosen from the credentials.
@@ -131,8 +135,20 @@ type LoginResult struct {
 	// its login result while it works, and hundreds of probes are in flight on a large fleet).
 	Entry *Response
 	// Landing is the page after the POST and the inicializar.php redirects (Controle de Processos).
-	Landing     *Response
-	LandingPage *Page
+	Landing *Response
+	// LogoutURL is the landing page's signed logout link.
+	LogoutURL string
+
+	landingPage *Page
+}
+
+// LandingPage is the landing page's DOM, parsed on first use: a login itself reads both pages
+// with the lexer (loginscan.go), and only some probers need more of the landing page.
+func (r *LoginResult) LandingPage() *Page {
+	if r.landingPage == nil && r.Landing != nil {
+		r.landingPage, _ = ParseResponse(r.Landing)
+	}
+	return r.landingPage
 }
 
 // Login walks SIP's flow once: GET <base>/sei/ → redirect to SIP login → POST the form with every
@@ -152,17 +168,14 @@ func Login(ctx context.Context, s *Session, base string, c probe.Credentials) (*
 	if entry.Status != 200 {
 		return res, fmt.Errorf("open login page: %s answered HTTP %d", entry.SafeURL(), entry.Status)
 	}
-	page, err := ParseResponse(entry)
-	if err != nil {
-		return res, err
-	}
-	lf, err := page.LoginForm()
-	if err != nil {
+	ef := scanLogin(entry.Text(), entry.URL)
+	if ef.form == nil {
 		if ScanVersions(entry.Text()).Maintenance {
 			return res, ErrMaintenance
 		}
 		return res, fmt.Errorf("%w at %s", ErrLoginFormMissing, entry.SafeURL())
 	}
+	lf := newLoginForm(ef.form, ef.captcha)
 	if lf.Captcha {
 		return res, ErrCaptcha
 	}
@@ -175,12 +188,9 @@ func Login(ctx context.Context, s *Session, base string, c probe.Credentials) (*
 	if err != nil {
 		return res, fmt.Errorf("submit login: %w", err)
 	}
-	lp, err := ParseResponse(landing)
-	if err != nil {
-		return res, err
-	}
-	res.LandingPage = lp
-	if err := CheckLanding(landing, lp); err != nil {
+	lfacts := scanLogin(landing.Text(), landing.URL)
+	res.LogoutURL = lfacts.logout
+	if err := checkLanding(landing, lfacts, res.LandingPage); err != nil {
 		return res, err
 	}
 	return res, nil
@@ -188,29 +198,37 @@ func Login(ctx context.Context, s *Session, base string, c probe.Credentials) (*
 
 // CheckLanding tells whether a page is a logged-in SEI page, and if not, why.
 func CheckLanding(r *Response, p *Page) error {
+	f := loginFacts{loginForm: p.Has(LoginFormSelector), captcha: p.Has(captchaSelector),
+		twoFactor: p.Has(twoFactorSelector), loggedIn: LoggedIn(p)}
+	return checkLanding(r, f, func() *Page { return p })
+}
+
+// checkLanding is CheckLanding from the scanned facts; the DOM (page) is only built to quote SEI's
+// messages when the login failed.
+func checkLanding(r *Response, f loginFacts, page func() *Page) error {
 	if r.Status != 200 {
 		return fmt.Errorf("%w: %s answered HTTP %d", ErrLoginRejected, r.SafeURL(), r.Status)
 	}
-	if p.Has(LoginFormSelector) {
-		if p.Has(captchaSelector) {
+	if f.loginForm {
+		if f.captcha {
 			return ErrCaptcha
 		}
-		msg := strings.Join(p.Messages(), "; ")
+		msg := strings.Join(page().Messages(), "; ")
 		if msg == "" {
 			msg = "login form shown again"
 		}
 		return fmt.Errorf("%w: %s", ErrLoginRejected, msg)
 	}
-	if p.Has(twoFactorSelector) {
+	if f.twoFactor {
 		return ErrTwoFactor
 	}
-	if LoggedIn(p) {
+	if f.loggedIn {
 		return nil
 	}
 	if ScanVersions(r.Text()).Maintenance {
 		return ErrMaintenance
 	}
-	msg := strings.Join(p.Messages(), "; ")
+	msg := strings.Join(page().Messages(), "; ")
 	if msg == "" {
 		msg = "no logged-in marker (lnkInfraSairSistema, lnkUsuarioSistema) on " + r.SafeURL()
 	}
