@@ -20,8 +20,8 @@ linha &lt;1&gt;</textarea><textarea name=v></textarea><input type=checkbox name=
 		`<form id=frmLogin><input name=segundo></form>`,
 	"SIP 2 name only, options without end tags": `<FORM NAME="frmLogin" ACTION="login.php"><SELECT NAME="selOrgao"><OPTION VALUE="1">A<OPTION VALUE="2" SELECTED>B</SELECT>` +
 		`<INPUT TYPE="submit" NAME="sbmLogin" VALUE="Acessar"></FORM>`,
-	"captcha and 2FA": `<form id="frmLogin"><input name="txtUsuario"><input name="txtInfraCaptcha"></form><div id="divValidacao2FA"></div>`,
-	"logout via onclick": `<a id="lnkInfraSairSistema" href="#" onclick="window.location.href='controlador.php?acao=sair&infra_hash=x'">Sair</a>`,
+	"captcha and 2FA":               `<form id="frmLogin"><input name="txtUsuario"><input name="txtInfraCaptcha"></form><div id="divValidacao2FA"></div>`,
+	"logout via onclick":            `<a id="lnkInfraSairSistema" href="#" onclick="window.location.href='controlador.php?acao=sair&infra_hash=x'">Sair</a>`,
 	"logout javascript then usable": `<a id="lnkInfraSairSistema" href="javascript:void(0)">x</a><a id="lnkInfraSairSistema" href=" sair.php?x=1 ">Sair</a>`,
 	"bad action":                    `<form id="frmLogin" action="http://[::1"><input name=x></form>`,
 	"optgroup":                      `<form id=frmLogin><select name=s><optgroup label=g><option value=a>A<option value=b selected>B</optgroup><option>C</select></form>`,
