@@ -142,7 +142,7 @@ func (p *ModulesProber) Probe(ctx context.Context, t probe.Target) (r probe.Resu
 		p.checkWSDL(ctx, s, t, run)
 	}
 	if !p.opts.NoLogin && !t.Credentials.Empty() {
-		if note := p.checkLoggedIn(ctx, s, t, run, &r); note != "" {
+		if note := p.checkLoggedIn(ctx, s, t, entry, run, &r); note != "" {
 			notes = append(notes, note)
 		}
 	}
@@ -230,8 +230,8 @@ func (p *ModulesProber) checkWSSEI(ctx context.Context, s *sei.Session, t probe.
 
 // checkLoggedIn logs in and reads the landing page (SEI version, module menus, module assets) and,
 // when the account may see it, the module list.
-func (p *ModulesProber) checkLoggedIn(ctx context.Context, s *sei.Session, t probe.Target, run *modRun, r *probe.Result) string {
-	lr, err := sei.Login(ctx, s, t.URL, t.Credentials)
+func (p *ModulesProber) checkLoggedIn(ctx context.Context, s *sei.Session, t probe.Target, entry *sei.Response, run *modRun, r *probe.Result) string {
+	lr, err := sei.LoginFrom(ctx, s, entry, t.Credentials)
 	r.SetValue(ValueLoginSuccess, b2f(err == nil))
 	if err != nil {
 		return "login: " + loginReason(ctx, err)

@@ -189,7 +189,7 @@ func (p *VersionProber) Probe(ctx context.Context, t probe.Target) (r probe.Resu
 	}
 
 	if !p.opts.NoLogin && !t.Credentials.Empty() {
-		lr, err := sei.Login(ctx, s, t.URL, t.Credentials)
+		lr, err := sei.LoginFrom(ctx, s, entry, t.Credentials)
 		r.SetValue(ValueLoginSuccess, b2f(err == nil))
 		if err != nil {
 			notes = append(notes, "login: "+loginReason(ctx, err))

@@ -159,12 +159,20 @@ func Login(ctx context.Context, s *Session, base string, c probe.Credentials) (*
 	if c.Empty() {
 		return nil, ErrNoCredentials
 	}
-	res := &LoginResult{}
 	entry, err := s.Get(ctx, JoinURL(base, "/sei/"))
-	res.Entry = entry
 	if err != nil {
-		return res, fmt.Errorf("open login page: %w", err)
+		return &LoginResult{Entry: entry}, fmt.Errorf("open login page: %w", err)
 	}
+	return LoginFrom(ctx, s, entry, c)
+}
+
+// LoginFrom logs in from a login page the session already opened (GET /sei/ and its redirect to
+// SIP), as a user does: probers that read the entry page first do not fetch it twice.
+func LoginFrom(ctx context.Context, s *Session, entry *Response, c probe.Credentials) (*LoginResult, error) {
+	if c.Empty() {
+		return nil, ErrNoCredentials
+	}
+	res := &LoginResult{Entry: entry}
 	if entry.Status != 200 {
 		return res, fmt.Errorf("open login page: %s answered HTTP %d", entry.SafeURL(), entry.Status)
 	}
