@@ -7,12 +7,14 @@
 // SEI/Infra/SIP release pairs (versions.yaml) and the module catalogue with its compatibility matrix
 // (modules.yaml).
 //
-// Parsers work on the DOM (goquery, for forms, links, tables) or on a tokenizer (ScanVersions, run by
-// every health probe), never on regular expressions over a whole page: a real page carries the same
-// strings in scripts and comments, and only the markup says which occurrence is the one SEI rendered
-// for the user. The tokenizer ScanVersions uses (lex.go) follows x/net/html's states without copying
-// (x/net/html allocates for every attribute of every tag); a fuzz test holds it token for token to
-// x/net/html's.
+// Parsers work on the DOM (goquery and cascadia, for forms, links, tables and scenario selectors) or
+// on a tokenizer (ScanVersions, run by every health probe; the login scan, run by every login), never
+// on regular expressions over a whole page: a real page carries the same strings in scripts and
+// comments, and only the markup says which occurrence is the one SEI rendered for the user. The
+// tokenizer (lex.go) follows x/net/html's states without copying (x/net/html allocates for every
+// attribute of every tag); a fuzz test holds it token for token to x/net/html's. The DOM is built
+// from that tokenizer too (tree.go), with the tree construction rules SEI's markup needs; a test
+// holds what the probers read from it to what they read from html.Parse's tree.
 //
 // Sessions speak HTTP/1.1 over their own connection and read responses with net/http's parser
 // (client.go): net/http's Transport costs more CPU than the rest of a health probe.
