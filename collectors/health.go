@@ -177,6 +177,39 @@ func finish(r *probe.Result) {
 }
 
 // recordFetch records the main request's status, latency split and certificate expiry.
+// openEntry opens the instance's /sei/ (which redirects to SIP's login page), as the version and
+// modules probes do first, and records the fetch on r. ok is false when r already says why the run
+// ends there: down, in maintenance, or an HTTP error.
+func openEntry(ctx context.Context, s *sei.Session, t probe.Target, r *probe.Result) (entry *sei.Response, scan sei.VersionScan, ok bool) {
+	entryURL := sei.JoinURL(t.URL, "/sei/")
+	entry, err := s.Get(ctx, entryURL)
+	if entry != nil {
+		recordFetch(r, entry)
+	}
+	if err != nil {
+		r.State = probe.StateDown
+		r.Fail(reason(ctx, err))
+		r.Evidence = evidenceOf("entry", entryURL, entry)
+		return entry, scan, false
+	}
+	scan = sei.ScanVersions(entry.Raw)
+	if scan.Maintenance {
+		r.State = probe.StateMaintenance
+		r.SetValue(ValueMaintenance, 1)
+		r.Fail("instance in maintenance: " + titleOr(scan.Title, "maintenance page"))
+		r.Evidence = evidenceOf("entry", entryURL, entry)
+		return entry, scan, false
+	}
+	if entry.Status != 200 {
+		r.State = probe.StateDown
+		r.Fail(fmt.Sprintf("HTTP %d at %s", entry.Status, entry.SafeURL()))
+		r.Evidence = evidenceOf("entry", entryURL, entry)
+		return entry, scan, false
+	}
+	r.State = probe.StateUp
+	return entry, scan, true
+}
+
 func recordFetch(r *probe.Result, resp *sei.Response) {
 	if resp.Status != 0 {
 		r.SetValue(ValueHTTPStatusCode, float64(resp.Status))

@@ -110,30 +110,10 @@ func (p *ModulesProber) Probe(ctx context.Context, t probe.Target) (r probe.Resu
 	s := p.c.NewSession()
 	defer s.Close()
 
-	entryURL := sei.JoinURL(t.URL, "/sei/")
-	entry, err := s.Get(ctx, entryURL)
-	if entry != nil {
-		recordFetch(&r, entry)
-	}
-	if err != nil {
-		r.State = probe.StateDown
-		r.Fail(reason(ctx, err))
-		r.Evidence = evidenceOf("entry", entryURL, entry)
+	entry, _, ok := openEntry(ctx, s, t, &r)
+	if !ok {
 		return r
 	}
-	if scan := sei.ScanVersions(entry.Raw); scan.Maintenance {
-		r.State = probe.StateMaintenance
-		r.SetValue(ValueMaintenance, 1)
-		r.Fail("instance in maintenance: " + titleOr(scan.Title, "maintenance page"))
-		r.Evidence = evidenceOf("entry", entryURL, entry)
-		return r
-	} else if entry.Status != 200 {
-		r.State = probe.StateDown
-		r.Fail(fmt.Sprintf("HTTP %d at %s", entry.Status, entry.SafeURL()))
-		r.Evidence = evidenceOf("entry", entryURL, entry)
-		return r
-	}
-	r.State = probe.StateUp
 
 	run := &modRun{mods: map[string]*modObs{}}
 	var notes []string

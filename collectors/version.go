@@ -148,32 +148,10 @@ func (p *VersionProber) Probe(ctx context.Context, t probe.Target) (r probe.Resu
 	var obs observations
 	prod := prodVotes{}
 
-	entryURL := sei.JoinURL(t.URL, "/sei/")
-	entry, err := s.Get(ctx, entryURL)
-	if entry != nil {
-		recordFetch(&r, entry)
-	}
-	if err != nil {
-		r.State = probe.StateDown
-		r.Fail(reason(ctx, err))
-		r.Evidence = evidenceOf("entry", entryURL, entry)
+	entry, scan, ok := openEntry(ctx, s, t, &r)
+	if !ok {
 		return r
 	}
-	scan := sei.ScanVersions(entry.Raw)
-	if scan.Maintenance {
-		r.State = probe.StateMaintenance
-		r.SetValue(ValueMaintenance, 1)
-		r.Fail("instance in maintenance: " + titleOr(scan.Title, "maintenance page"))
-		r.Evidence = evidenceOf("entry", entryURL, entry)
-		return r
-	}
-	if entry.Status != 200 {
-		r.State = probe.StateDown
-		r.Fail(fmt.Sprintf("HTTP %d at %s", entry.Status, entry.SafeURL()))
-		r.Evidence = evidenceOf("entry", entryURL, entry)
-		return r
-	}
-	r.State = probe.StateUp
 	obs.add("infra", scan.AssetInfra, SourceSIPLoginAssets, ConfidenceExact)
 	prod.add(scan)
 
@@ -241,7 +219,7 @@ func (p *VersionProber) Probe(ctx context.Context, t probe.Target) (r probe.Resu
 	if _, ok := obs.best("sei"); !ok {
 		inf, _ := obs.best("infra")
 		r.Fail(strings.Join(append([]string{fmt.Sprintf("no surface told the SEI version (Infra %q is not in the versions table)", inf.Version)}, notes...), "; "))
-		r.Evidence = evidenceOf("entry", entryURL, entry)
+		r.Evidence = evidenceOf("entry", sei.JoinURL(t.URL, "/sei/"), entry)
 		return r
 	}
 	r.OK = true

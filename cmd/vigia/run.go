@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -79,7 +80,7 @@ func runCmd(args []string, _, stderr io.Writer) int {
 // from the container's memory limit), still caps the heap.
 const defaultGCPercent = 200
 
-func tuneGC(log interface{ Debug(string, ...any) }) {
+func tuneGC(log *slog.Logger) {
 	if os.Getenv("GOGC") != "" {
 		return
 	}

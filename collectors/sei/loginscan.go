@@ -39,12 +39,7 @@ func scanLogin(body []byte, base *url.URL) loginFacts {
 	)
 	closeOption := func() {
 		if opt != nil && sel != nil {
-			text := opt.text.String()
-			o := Option{Value: opt.value, Label: collapseSpace(text), Selected: opt.selected}
-			if !opt.hasValue {
-				o.Value = strings.TrimSpace(text)
-			}
-			sel.opts = append(sel.opts, o)
+			sel.opts = append(sel.opts, newOption(opt.attrs, opt.text.String()))
 		}
 		opt = nil
 	}
@@ -53,21 +48,11 @@ func scanLogin(body []byte, base *url.URL) loginFacts {
 		if sel == nil {
 			return
 		}
+		// The select's place in Fields was kept at its start tag, as the DOM orders controls.
 		f.form.Selects[sel.name] = sel.opts
-		chosen := -1
-		for i, o := range sel.opts {
-			if o.Selected {
-				chosen = i
-				break
-			}
-		}
-		if chosen < 0 && len(sel.opts) > 0 && !sel.multiple {
-			chosen = 0
-		}
-		if chosen >= 0 {
-			f.form.Fields[sel.field].Value = sel.opts[chosen].Value
+		if v, ok := selectValue(sel.opts, sel.multiple); ok {
+			f.form.Fields[sel.field].Value = v
 		} else {
-			// Nothing to send: drop the select's place in Fields.
 			f.form.Fields = append(f.form.Fields[:sel.field], f.form.Fields[sel.field+1:]...)
 		}
 		sel = nil
@@ -98,7 +83,7 @@ func scanLogin(body []byte, base *url.URL) loginFacts {
 			if !inForm {
 				continue
 			}
-			switch strings.ToLower(string(l.b[l.data.start:l.data.end])) {
+			switch formTag(l.b[l.data.start:l.data.end]) {
 			case "option", "optgroup":
 				closeOption()
 			case "select":
@@ -108,14 +93,14 @@ func scanLogin(body []byte, base *url.URL) loginFacts {
 				inForm, done = false, true
 			}
 		case tokStart, tokSelfClosing:
-			name := strings.ToLower(string(l.b[l.data.start:l.data.end]))
+			name := formTag(l.b[l.data.start:l.data.end])
 			attrs := lexAttrList{l}
 			if id, ok := attrs.get("id"); ok {
 				switch id {
 				case "lnkInfraSairSistema":
 					f.loggedIn = true
 					if f.logout == "" {
-						f.logout = linkRef(name, attrs, base)
+						f.logout = linkOf(name, attrs, base)
 					}
 				case "lnkUsuarioSistema", "tblProcessosRecebidos", "tblProcessosGerados", "frmProtocoloPesquisaRapida":
 					f.loggedIn = true
@@ -138,7 +123,8 @@ func scanLogin(body []byte, base *url.URL) loginFacts {
 					f.loginForm = true
 				}
 				if !inForm && !done && (id == "frmLogin" || fname == "frmLogin") {
-					if form, ok := newForm(id, fname, attrs, base); ok {
+					// A form whose action does not resolve is no form to Page.Form either.
+					if form, err := newForm(attrs, base); err == nil {
 						inForm, f.form = true, form
 					}
 				}
@@ -151,9 +137,7 @@ func scanLogin(body []byte, base *url.URL) loginFacts {
 			case "option":
 				closeOption()
 				if sel != nil {
-					opt = &optionState{}
-					opt.value, opt.hasValue = attrs.get("value")
-					_, opt.selected = attrs.get("selected")
+					opt = &optionState{attrs: attrs.snapshot()}
 				}
 				continue
 			case "optgroup":
@@ -179,43 +163,20 @@ type selectState struct {
 }
 
 type optionState struct {
-	value              string
-	hasValue, selected bool
-	text               strings.Builder
+	attrs attrMap // the option tag's attributes (the lexer moves on before its text ends)
+	text  strings.Builder
 }
 
 // addControl adds a form control as Page.Form does.
 func (f *loginFacts) addControl(tag string, attrs lexAttrList, sel **selectState, txa *int) {
-	name, ok := attrs.get("name")
-	if !ok || name == "" {
-		return
-	}
-	if _, dis := attrs.get("disabled"); dis {
+	name, ok := controlName(attrs)
+	if !ok {
 		return
 	}
 	form := f.form
 	switch tag {
-	case "input":
-		typ := strings.ToLower(attrs.or("type", "text"))
-		val := attrs.or("value", "")
-		switch typ {
-		case "submit", "image":
-			form.Submits = append(form.Submits, Field{Name: name, Value: val, Type: typ})
-		case "checkbox", "radio":
-			if _, checked := attrs.get("checked"); checked {
-				if _, has := attrs.get("value"); !has {
-					val = "on"
-				}
-				form.Fields = append(form.Fields, Field{Name: name, Value: val, Type: typ})
-			}
-		case "button", "reset", "file":
-		default:
-			form.Fields = append(form.Fields, Field{Name: name, Value: val, Type: typ})
-		}
-	case "button":
-		if strings.ToLower(attrs.or("type", "submit")) == "submit" {
-			form.Submits = append(form.Submits, Field{Name: name, Value: attrs.or("value", ""), Type: "submit"})
-		}
+	case "input", "button":
+		form.addInputOrButton(tag, name, attrs)
 	case "textarea":
 		form.Fields = append(form.Fields, Field{Name: name, Type: "textarea"})
 		*txa = len(form.Fields) - 1
@@ -226,43 +187,15 @@ func (f *loginFacts) addControl(tag string, attrs lexAttrList, sel **selectState
 	}
 }
 
-// newForm starts a Form from its tag as Page.Form does; ok is false when its action does not
-// resolve (Page.Form fails then too).
-func newForm(id, name string, attrs lexAttrList, base *url.URL) (*Form, bool) {
-	f := &Form{ID: id, Name: name, Selects: map[string][]Option{}}
-	f.Method = strings.ToUpper(strings.TrimSpace(attrs.or("method", "GET")))
-	if f.Method != "POST" {
-		f.Method = "GET"
-	}
-	u, err := base.Parse(strings.TrimSpace(attrs.or("action", "")))
-	if err != nil {
-		return nil, false
-	}
-	f.Action = u.String()
-	return f, true
-}
-
-// linkRef is the absolute URL Page.Link takes from an element: a form's action, a usable href, or
-// the URL an onclick navigates to ("" when none).
-func linkRef(tag string, attrs lexAttrList, base *url.URL) string {
-	ref := ""
-	if tag == "form" {
-		ref, _ = attrs.get("action")
-	} else if h, ok := attrs.get("href"); ok && h != "" && h != "#" && !strings.HasPrefix(strings.ToLower(h), "javascript:") {
-		ref = h
-	} else if oc, ok := attrs.get("onclick"); ok {
-		if m := onclickURL.FindStringSubmatch(oc); m != nil {
-			ref = m[1]
+// formTag names the tags the scan acts on, in lower case, without allocating; "" for the others
+// (every tag of a page goes through here).
+func formTag(b []byte) string {
+	for _, t := range [...]string{"form", "input", "select", "option", "optgroup", "textarea", "button"} {
+		if len(b) == len(t) && asciiFoldEq(b, t) {
+			return t
 		}
 	}
-	if ref == "" {
-		return ""
-	}
-	u, err := base.Parse(strings.TrimSpace(ref))
-	if err != nil {
-		return ""
-	}
-	return u.String()
+	return ""
 }
 
 // lexAttrList reads the current tag's attributes with the DOM's decoding (see treeBuilder).
@@ -285,9 +218,20 @@ func (a lexAttrList) get(key string) (string, bool) {
 	return "", false
 }
 
-func (a lexAttrList) or(key, def string) string {
-	if v, ok := a.get(key); ok {
-		return v
+// snapshot copies the attributes newOption reads, for an option whose text comes later.
+func (a lexAttrList) snapshot() attrMap {
+	m := attrMap{}
+	for _, k := range [...]string{"value", "selected"} {
+		if v, ok := a.get(k); ok {
+			m[k] = v
+		}
 	}
-	return def
+	return m
+}
+
+type attrMap map[string]string
+
+func (m attrMap) get(key string) (string, bool) {
+	v, ok := m[key]
+	return v, ok
 }

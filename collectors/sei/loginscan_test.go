@@ -24,6 +24,7 @@ linha &lt;1&gt;</textarea><textarea name=v></textarea><input type=checkbox name=
 	"logout via onclick":            `<a id="lnkInfraSairSistema" href="#" onclick="window.location.href='controlador.php?acao=sair&infra_hash=x'">Sair</a>`,
 	"logout javascript then usable": `<a id="lnkInfraSairSistema" href="javascript:void(0)">x</a><a id="lnkInfraSairSistema" href=" sair.php?x=1 ">Sair</a>`,
 	"bad action":                    `<form id="frmLogin" action="http://[::1"><input name=x></form>`,
+	"two selected options":          `<form id=frmLogin><select name=selOrgao><option value=1 selected>A<option value=2 selected>B</select></form>`,
 	"optgroup":                      `<form id=frmLogin><select name=s><optgroup label=g><option value=a>A<option value=b selected>B</optgroup><option>C</select></form>`,
 }
 
@@ -79,4 +80,30 @@ func deref(f *Form) any {
 		return nil
 	}
 	return *f
+}
+
+func BenchmarkLoginPage(b *testing.B) {
+	raw, err := os.ReadFile("testdata/sip-4.1.5/login.html")
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := DecodeBody(raw, "text/html; charset=iso-8859-1")
+	u, _ := url.Parse("https://sei.exemplo.gov.br/sip/login.php")
+	b.Run("scan", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if scanLogin(body, u).form == nil {
+				b.Fatal("no form")
+			}
+		}
+	})
+	b.Run("dom", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			p, _ := ParsePage(body, u)
+			if _, err := p.LoginForm(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -109,27 +109,33 @@ var onclickURL = regexp.MustCompile(`location(?:\.href)?\s*=\s*['"]([^'"]+)['"]`
 func (p *Page) Link(selector string) (string, bool) {
 	var out string
 	p.find(selector).EachWithBreak(func(_ int, s *goquery.Selection) bool {
-		ref := ""
-		if goquery.NodeName(s) == "form" {
-			ref, _ = s.Attr("action")
-		} else if h, ok := s.Attr("href"); ok && h != "" && h != "#" && !strings.HasPrefix(strings.ToLower(h), "javascript:") {
-			ref = h
-		} else if oc, ok := s.Attr("onclick"); ok {
-			if m := onclickURL.FindStringSubmatch(oc); m != nil {
-				ref = m[1]
-			}
-		}
-		if ref == "" {
-			return true
-		}
-		abs, err := p.Resolve(ref)
-		if err != nil {
-			return true
-		}
-		out = abs
-		return false
+		out = linkOf(goquery.NodeName(s), domAttrs{s}, p.URL)
+		return out == ""
 	})
 	return out, out != ""
+}
+
+// linkOf is the absolute URL an element leads to ("" for none): a form's action, a usable href,
+// or the URL an onclick navigates to. The DOM (Link) and the login scan share it.
+func linkOf(tag string, a attrReader, base *url.URL) string {
+	ref := ""
+	if tag == "form" {
+		ref, _ = a.get("action")
+	} else if h, ok := a.get("href"); ok && h != "" && h != "#" && !strings.HasPrefix(strings.ToLower(h), "javascript:") {
+		ref = h
+	} else if oc, ok := a.get("onclick"); ok {
+		if m := onclickURL.FindStringSubmatch(oc); m != nil {
+			ref = m[1]
+		}
+	}
+	if ref == "" {
+		return ""
+	}
+	u, err := base.Parse(strings.TrimSpace(ref))
+	if err != nil {
+		return ""
+	}
+	return u.String()
 }
 
 // VisibleText is the page's text outside scripts and styles, whitespace collapsed, cut at max
@@ -312,78 +318,139 @@ func (p *Page) Form(selector string) (*Form, error) {
 	if sel.Length() == 0 {
 		return nil, fmt.Errorf("%w: %s", ErrNoForm, selector)
 	}
-	f := &Form{Selects: map[string][]Option{}}
-	f.ID, _ = sel.Attr("id")
-	f.Name, _ = sel.Attr("name")
-	f.Method = strings.ToUpper(strings.TrimSpace(sel.AttrOr("method", "GET")))
-	if f.Method != "POST" {
-		f.Method = "GET"
-	}
-	action := sel.AttrOr("action", "")
-	abs, err := p.Resolve(action)
+	f, err := newForm(domAttrs{sel}, p.URL)
 	if err != nil {
 		return nil, fmt.Errorf("form %s: %w", selector, err)
 	}
-	f.Action = abs
 	sel.Find("input, select, textarea, button").Each(func(_ int, s *goquery.Selection) {
-		name, ok := s.Attr("name")
-		if !ok || name == "" {
+		name, ok := controlName(domAttrs{s})
+		if !ok {
 			return
 		}
-		if _, dis := s.Attr("disabled"); dis {
-			return
-		}
-		switch goquery.NodeName(s) {
-		case "input":
-			typ := strings.ToLower(s.AttrOr("type", "text"))
-			val := s.AttrOr("value", "")
-			switch typ {
-			case "submit", "image":
-				f.Submits = append(f.Submits, Field{Name: name, Value: val, Type: typ})
-			case "checkbox", "radio":
-				if _, checked := s.Attr("checked"); checked {
-					if _, has := s.Attr("value"); !has {
-						val = "on"
-					}
-					f.Fields = append(f.Fields, Field{Name: name, Value: val, Type: typ})
-				}
-			case "button", "reset", "file":
-			default:
-				f.Fields = append(f.Fields, Field{Name: name, Value: val, Type: typ})
-			}
-		case "button":
-			typ := strings.ToLower(s.AttrOr("type", "submit"))
-			if typ == "submit" {
-				f.Submits = append(f.Submits, Field{Name: name, Value: s.AttrOr("value", ""), Type: "submit"})
-			}
+		switch tag := goquery.NodeName(s); tag {
+		case "input", "button":
+			f.addInputOrButton(tag, name, domAttrs{s})
 		case "textarea":
 			f.Fields = append(f.Fields, Field{Name: name, Value: s.Text(), Type: "textarea"})
 		case "select":
 			var opts []Option
-			chosen := -1
-			s.Find("option").Each(func(i int, o *goquery.Selection) {
-				v, has := o.Attr("value")
-				if !has {
-					v = strings.TrimSpace(o.Text())
-				}
-				_, sel := o.Attr("selected")
-				opts = append(opts, Option{Value: v, Label: collapseSpace(o.Text()), Selected: sel})
-				if sel {
-					chosen = i
-				}
+			s.Find("option").Each(func(_ int, o *goquery.Selection) {
+				opts = append(opts, newOption(domAttrs{o}, o.Text()))
 			})
-			f.Selects[name] = opts
-			if chosen < 0 && len(opts) > 0 {
-				if _, multi := s.Attr("multiple"); !multi {
-					chosen = 0
-				}
-			}
-			if chosen >= 0 {
-				f.Fields = append(f.Fields, Field{Name: name, Value: opts[chosen].Value, Type: "select"})
-			}
+			_, multi := s.Attr("multiple")
+			f.addSelect(name, opts, multi)
 		}
 	})
 	return f, nil
+}
+
+// attrReader gives an element's attributes (decoded) to the form rules below, which the DOM
+// (Page.Form) and the login scan (scanLogin) share.
+type attrReader interface {
+	get(key string) (string, bool)
+}
+
+type domAttrs struct{ s *goquery.Selection }
+
+func (a domAttrs) get(key string) (string, bool) { return a.s.Attr(key) }
+
+func attrOr(a attrReader, key, def string) string {
+	if v, ok := a.get(key); ok {
+		return v
+	}
+	return def
+}
+
+// newForm starts a Form from its <form> tag; the action resolves against base.
+func newForm(a attrReader, base *url.URL) (*Form, error) {
+	f := &Form{Selects: map[string][]Option{}}
+	f.ID, _ = a.get("id")
+	f.Name, _ = a.get("name")
+	f.Method = strings.ToUpper(strings.TrimSpace(attrOr(a, "method", "GET")))
+	if f.Method != "POST" {
+		f.Method = "GET"
+	}
+	u, err := base.Parse(strings.TrimSpace(attrOr(a, "action", "")))
+	if err != nil {
+		return nil, fmt.Errorf("bad link: %w", err)
+	}
+	f.Action = u.String()
+	return f, nil
+}
+
+// controlName is the name a control submits under; ok is false for a control a browser does not
+// submit (no name, or disabled).
+func controlName(a attrReader) (string, bool) {
+	name, ok := a.get("name")
+	if !ok || name == "" {
+		return "", false
+	}
+	if _, dis := a.get("disabled"); dis {
+		return "", false
+	}
+	return name, true
+}
+
+// addInputOrButton adds an <input> or <button> as a browser submits it.
+func (f *Form) addInputOrButton(tag, name string, a attrReader) {
+	if tag == "button" {
+		if strings.ToLower(attrOr(a, "type", "submit")) == "submit" {
+			f.Submits = append(f.Submits, Field{Name: name, Value: attrOr(a, "value", ""), Type: "submit"})
+		}
+		return
+	}
+	typ := strings.ToLower(attrOr(a, "type", "text"))
+	val := attrOr(a, "value", "")
+	switch typ {
+	case "submit", "image":
+		f.Submits = append(f.Submits, Field{Name: name, Value: val, Type: typ})
+	case "checkbox", "radio":
+		if _, checked := a.get("checked"); checked {
+			if _, has := a.get("value"); !has {
+				val = "on"
+			}
+			f.Fields = append(f.Fields, Field{Name: name, Value: val, Type: typ})
+		}
+	case "button", "reset", "file":
+	default:
+		f.Fields = append(f.Fields, Field{Name: name, Value: val, Type: typ})
+	}
+}
+
+// newOption is an <option> with its text.
+func newOption(a attrReader, text string) Option {
+	v, has := a.get("value")
+	if !has {
+		v = strings.TrimSpace(text)
+	}
+	_, selected := a.get("selected")
+	return Option{Value: v, Label: collapseSpace(text), Selected: selected}
+}
+
+// addSelect adds a <select> with its options.
+func (f *Form) addSelect(name string, opts []Option, multiple bool) {
+	f.Selects[name] = opts
+	if v, ok := selectValue(opts, multiple); ok {
+		f.Fields = append(f.Fields, Field{Name: name, Value: v, Type: "select"})
+	}
+}
+
+// selectValue is what a select submits: its last selected option, or the first when none is and
+// it is not multiple.
+func selectValue(opts []Option, multiple bool) (string, bool) {
+	chosen := -1
+	for i, o := range opts {
+		if o.Selected {
+			chosen = i
+		}
+	}
+	if chosen < 0 && len(opts) > 0 && !multiple {
+		chosen = 0
+	}
+	if chosen < 0 {
+		return "", false
+	}
+	return opts[chosen].Value, true
 }
 
 // Has reports whether the form has a control (submit buttons included) with that name.
