@@ -455,19 +455,10 @@ func (n *Notifier) ensureHosts(a *api, want map[string]*hostSpec, groupIDs map[s
 		}
 		disables = append(disables, map[string]any{"hostid": cur.HostID, "status": "1"})
 	}
-	for i := 0; i < len(creates); i += chunk {
-		batch := creates[i:min(i+chunk, len(creates))]
-		var res struct {
-			HostIDs []string `json:"hostids"`
-		}
-		if err := a.call("host.create", batch, &res); err != nil {
-			return nil, err
-		}
-		for j, id := range res.HostIDs {
-			ids[batch[j]["host"].(string)] = id
-		}
-		rep.Created["host"] += len(batch)
+	if err := createBatched(a, "host", "host", creates, ids); err != nil {
+		return nil, err
 	}
+	rep.Created["host"] += len(creates)
 	if err := batched(a, "host.update", updates); err != nil {
 		return nil, err
 	}
@@ -535,19 +526,10 @@ func (n *Notifier) ensureValueMaps(a *api, hostIDs map[string]string, rep *Repor
 			ids[hid] = cur.id
 		}
 	}
-	for i := 0; i < len(creates); i += chunk {
-		batch := creates[i:min(i+chunk, len(creates))]
-		var res struct {
-			IDs []string `json:"valuemapids"`
-		}
-		if err := a.call("valuemap.create", batch, &res); err != nil {
-			return nil, err
-		}
-		for j, id := range res.IDs {
-			ids[batch[j]["hostid"].(string)] = id
-		}
-		rep.Created["valuemap"] += len(batch)
+	if err := createBatched(a, "valuemap", "hostid", creates, ids); err != nil {
+		return nil, err
 	}
+	rep.Created["valuemap"] += len(creates)
 	if err := batched(a, "valuemap.update", updates); err != nil {
 		return nil, err
 	}
@@ -793,6 +775,22 @@ func (n *Notifier) ensureTriggers(a *api, want map[string]*hostSpec, hostIDs map
 		return err
 	}
 	rep.Disabled["trigger"] += len(disables)
+	return nil
+}
+
+// createBatched creates objects of a Zabbix type (host, valuemap, …) in chunks and records each new
+// id in ids under the object's key field (Zabbix answers {"<type>ids": [...]} in request order).
+func createBatched(a *api, typ, key string, creates []map[string]any, ids map[string]string) error {
+	for i := 0; i < len(creates); i += chunk {
+		batch := creates[i:min(i+chunk, len(creates))]
+		var res map[string][]string
+		if err := a.call(typ+".create", batch, &res); err != nil {
+			return err
+		}
+		for j, id := range res[typ+"ids"] {
+			ids[batch[j][key].(string)] = id
+		}
+	}
 	return nil
 }
 
