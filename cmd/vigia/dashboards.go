@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -17,6 +15,8 @@ import (
 
 	"github.com/vigia-sei/vigia/collectors/probe"
 	"github.com/vigia-sei/vigia/dashboards"
+
+	"github.com/vigia-sei/vigia/internal/tlsroots"
 )
 
 const dashboardsUsage = `Usage:
@@ -154,16 +154,9 @@ func trimBasePath(u, base string) string {
 func httpClient(caFile string, timeout time.Duration) (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	if caFile != "" {
-		pem, err := os.ReadFile(caFile)
+		pool, err := tlsroots.Pool(caFile)
 		if err != nil {
 			return nil, fmt.Errorf("--ca-file: %w", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, errors.New("--ca-file: " + caFile + " holds no PEM certificate")
 		}
 		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	}

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -22,6 +21,8 @@ import (
 	"golang.org/x/net/http/httpproxy"
 
 	"github.com/vigia-sei/vigia/collectors/probe"
+
+	"github.com/vigia-sei/vigia/internal/tlsroots"
 )
 
 // Defaults for ClientOptions.
@@ -78,16 +79,9 @@ func NewClient(opts ClientOptions) (*Client, error) {
 		c.maxRedirects = DefaultMaxRedirects
 	}
 	if opts.CAFile != "" {
-		pem, err := os.ReadFile(opts.CAFile)
+		pool, err := tlsroots.Pool(opts.CAFile)
 		if err != nil {
-			return nil, fmt.Errorf("sei client: read CA file: %w", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("sei client: CA file %s holds no PEM certificate", opts.CAFile)
+			return nil, fmt.Errorf("sei client: %w", err)
 		}
 		c.tls.RootCAs = pool
 	}

@@ -23,6 +23,8 @@ import (
 	"github.com/vigia-sei/vigia/alerting"
 	"github.com/vigia-sei/vigia/alerting/notify/templates"
 	"github.com/vigia-sei/vigia/config"
+
+	"github.com/vigia-sei/vigia/internal/tlsroots"
 )
 
 // DefaultTimeout bounds one delivery when the config sets none.
@@ -74,16 +76,9 @@ func New(cfg config.EmailReceiver, o Options) (*Notifier, error) {
 	}
 	tc := &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
 	if cfg.CAFile != "" {
-		pem, err := os.ReadFile(cfg.CAFile)
+		pool, err := tlsroots.Pool(cfg.CAFile)
 		if err != nil {
-			return nil, fmt.Errorf("email: read ca_file: %w", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("email: ca_file %s holds no PEM certificate", cfg.CAFile)
+			return nil, fmt.Errorf("email: ca_file: %w", err)
 		}
 		tc.RootCAs = pool
 	}

@@ -2,15 +2,15 @@ package esship
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/elastic/go-elasticsearch/v8"
+
+	"github.com/vigia-sei/vigia/internal/tlsroots"
 )
 
 // ClientOptions say how to reach the store.
@@ -33,13 +33,9 @@ type ClientOptions struct {
 func NewClient(o ClientOptions) (*elasticsearch.Client, error) {
 	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: o.InsecureSkipVerify} //nolint:gosec // operator's explicit choice
 	if o.CAFile != "" {
-		pem, err := os.ReadFile(o.CAFile)
+		pool, err := tlsroots.Pool(o.CAFile)
 		if err != nil {
-			return nil, fmt.Errorf("read outputs.elasticsearch.ca_file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("outputs.elasticsearch.ca_file %s holds no PEM certificate", o.CAFile)
+			return nil, fmt.Errorf("outputs.elasticsearch.ca_file: %w", err)
 		}
 		tlsCfg.RootCAs = pool
 	}
