@@ -10,29 +10,54 @@ import (
 	"time"
 
 	"github.com/vigia-sei/vigia/collectors/probe"
+	"github.com/vigia-sei/vigia/collectors/sei"
 	"github.com/vigia-sei/vigia/internal/seisim"
 )
+
+// loginCounter serves seisim and counts the entry GETs and SIP login POSTs it answers.
+type loginCounter struct {
+	mu   sync.Mutex
+	hits map[string]int
+	url  string
+}
+
+func newLoginCounter(t *testing.T, instances ...seisim.Instance) *loginCounter {
+	t.Helper()
+	sim := seisim.New(seisim.Fleet{Instances: instances, Seed: 1}, seisim.Options{WSSEIAuthDelay: -1})
+	c := &loginCounter{hits: map[string]int{}}
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.mu.Lock()
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/sei/"):
+			c.hits["entry"]++
+		case strings.HasSuffix(r.URL.Path, "/sip/login.php") && r.Method == http.MethodPost:
+			c.hits["login"]++
+		}
+		c.mu.Unlock()
+		sim.Handler().ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	c.url = ts.URL
+	return c
+}
+
+// run runs p once and returns the result with the entry GETs and login POSTs it caused.
+func (c *loginCounter) run(t *testing.T, p Prober, target probe.Target) (probe.Result, int, int) {
+	t.Helper()
+	c.mu.Lock()
+	clear(c.hits)
+	c.mu.Unlock()
+	r := RunProbe(context.Background(), p, target, 20*time.Second)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return r, c.hits["entry"], c.hits["login"]
+}
 
 // The version and modules probes log in from the login page they already opened: each opens
 // /sei/ once per run, as a user does, instead of once to look and once to log in.
 func TestLoggedInProbesOpenTheEntryOnce(t *testing.T) {
-	sim := seisim.New(seisim.Fleet{Instances: []seisim.Instance{inst("v415", "4.1.5", seisim.Module{Name: "mod-wssei", Version: "2.2.1"})}, Seed: 1},
-		seisim.Options{WSSEIAuthDelay: -1})
-	var mu sync.Mutex
-	hits := map[string]int{}
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		switch {
-		case strings.HasSuffix(r.URL.Path, "/sei/"):
-			hits["entry"]++
-		case strings.HasSuffix(r.URL.Path, "/sip/login.php") && r.Method == http.MethodPost:
-			hits["login"]++
-		}
-		mu.Unlock()
-		sim.Handler().ServeHTTP(w, r)
-	}))
-	t.Cleanup(ts.Close)
-	target := probe.Target{Name: "v415", URL: ts.URL + "/v415", Credentials: monitorCreds()}
+	sim := newLoginCounter(t, inst("v415", "4.1.5", seisim.Module{Name: "mod-wssei", Version: "2.2.1"}))
+	target := probe.Target{Name: "v415", URL: sim.url + "/v415", Credentials: monitorCreds()}
 
 	vp, err := NewVersionProber(VersionOptions{})
 	if err != nil {
@@ -43,17 +68,117 @@ func TestLoggedInProbesOpenTheEntryOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range []Prober{vp, mp} {
-		mu.Lock()
-		clear(hits)
-		mu.Unlock()
-		r := RunProbe(context.Background(), p, target, 20*time.Second)
+		r, entry, login := sim.run(t, p, target)
 		if r.Values[ValueLoginSuccess] != 1 {
 			t.Errorf("%s: login failed: %s", p.Name(), r.Error)
 		}
-		mu.Lock()
-		if hits["entry"] != 1 || hits["login"] != 1 {
-			t.Errorf("%s: GET /sei/ %d times and login POST %d times, want once each", p.Name(), hits["entry"], hits["login"])
+		if entry != 1 || login != 1 {
+			t.Errorf("%s: GET /sei/ %d times and login POST %d times, want once each", p.Name(), entry, login)
 		}
-		mu.Unlock()
 	}
 }
+
+// The version probe reads the logged-in page the modules or synthetic probe saw after its own
+// login instead of opening one more SIP session, and logs in itself when that page is too old.
+func TestVersionReadsTheLoggedInPageOtherProbesSaw(t *testing.T) {
+	wrong := inst("wrong", "4.1.5")
+	wrong.Faults.WrongVersion = "5.0.3" // the logged-in page says 5.0.3: the source must show it
+	sim := newLoginCounter(t, inst("v415", "4.1.5", seisim.Module{Name: "mod-wssei", Version: "2.2.1"}), wrong)
+
+	for _, by := range []string{probe.Modules, probe.Synthetic} {
+		t.Run(by, func(t *testing.T) {
+			pages := NewLoggedInPages()
+			var other Prober
+			var err error
+			if by == probe.Modules {
+				other, err = NewModulesProber(ModulesOptions{LoggedIn: pages})
+			} else {
+				other, err = NewSyntheticProber(SyntheticOptions{LoggedIn: pages, Search: "00000.000001/2024-00"})
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			vp, err := NewVersionProber(VersionOptions{LoggedIn: pages})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, name := range []string{"v415", "wrong"} {
+				target := probe.Target{Name: name, URL: sim.url + "/" + name, Credentials: monitorCreds()}
+				if r, _, login := sim.run(t, other, target); login != 1 {
+					t.Fatalf("%s on %s: %d login POSTs (%s)", by, name, login, r.Error)
+				}
+				seen, ok := pages.Seen(name, time.Minute, time.Now())
+				if !ok || seen.By != by {
+					t.Fatalf("%s on %s recorded no logged-in page: %+v", by, name, seen)
+				}
+				r, entry, login := sim.run(t, vp, target)
+				if login != 0 || entry != 1 {
+					t.Errorf("version on %s: %d login POSTs and %d entry GETs, want 0 and 1", name, login, entry)
+				}
+				want := map[string]string{"v415": "4.1.5", "wrong": "5.0.3"}[name]
+				if got := versionFrom(r, "sei", SourcePageTitle); got != want {
+					t.Errorf("version on %s: page_title says %q, want %q (%+v)", name, got, want, r.Versions)
+				}
+				if _, ok := r.Values[ValueLoginSuccess]; ok {
+					t.Errorf("version on %s reports a login it did not make", name)
+				}
+				if age, ok := r.Values[ValueLoggedInPageAge]; !ok || age < 0 || age > 60 {
+					t.Errorf("version on %s: logged_in_page_age_seconds = %v, %v", name, age, ok)
+				}
+			}
+		})
+	}
+
+	t.Run("too old", func(t *testing.T) {
+		pages := NewLoggedInPages()
+		mp, _ := NewModulesProber(ModulesOptions{LoggedIn: pages})
+		vp, _ := NewVersionProber(VersionOptions{LoggedIn: pages, LoggedInMaxAge: time.Nanosecond})
+		target := probe.Target{Name: "v415", URL: sim.url + "/v415", Credentials: monitorCreds()}
+		sim.run(t, mp, target)
+		time.Sleep(time.Millisecond)
+		r, _, login := sim.run(t, vp, target)
+		if login != 1 || r.Values[ValueLoginSuccess] != 1 || versionFrom(r, "sei", SourcePageTitle) != "4.1.5" {
+			t.Errorf("stale page: version made %d logins, login_success %v, versions %+v", login, r.Values[ValueLoginSuccess], r.Versions)
+		}
+		if _, ok := r.Values[ValueLoggedInPageAge]; ok {
+			t.Error("a run that logged in itself reports the age of a page it did not read")
+		}
+	})
+}
+
+func versionFrom(r probe.Result, component, source string) string {
+	for _, v := range r.Versions {
+		if v.Component == component && v.Source == source {
+			return v.Version
+		}
+	}
+	return ""
+}
+
+func TestLoggedInPagesKeepNoPageBody(t *testing.T) {
+	pages := NewLoggedInPages()
+	now := time.Now()
+	pages.Record("a", probe.Modules, seiScan("4.1.5"), now)
+	pages.Record("a", probe.Synthetic, seiScan("5.0.3"), now.Add(-time.Minute)) // older: ignored
+	if p, ok := pages.Seen("a", time.Hour, now); !ok || p.TitleVersion != "4.1.5" || p.By != probe.Modules {
+		t.Errorf("Seen = %+v, %v", p, ok)
+	}
+	pages.Record("b", probe.Modules, seiScan(""), now) // a page that shows no version is no evidence
+	if _, ok := pages.Seen("b", time.Hour, now); ok {
+		t.Error("recorded a page without a version")
+	}
+	if _, ok := pages.Seen("a", time.Second, now.Add(2*time.Second)); ok {
+		t.Error("a page older than maxAge was returned")
+	}
+	pages.Forget([]string{"a"})
+	if pages.Len() != 0 {
+		t.Errorf("Forget left %d instances", pages.Len())
+	}
+	var none *LoggedInPages
+	none.Record("a", probe.Modules, seiScan("4.1.5"), now)
+	if _, ok := none.Seen("a", time.Hour, now); ok {
+		t.Error("a nil store found a page")
+	}
+}
+
+func seiScan(v string) sei.VersionScan { return sei.VersionScan{TitleVersion: v, AssetSEI: v} }

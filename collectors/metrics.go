@@ -31,6 +31,7 @@ const (
 	ValueWSSEIUp          = "wssei_up"                          // mod-wssei /orgao/listar answered (absent: not installed)
 	ValueExternalUp       = "external_page_up"                  // external users' login page answered
 	ValueLoginSuccess     = "login_success"                     // the probe's SIP login worked (version, modules)
+	ValueLoggedInPageAge  = "logged_in_page_age_seconds"        // version: age of the logged-in page another probe saw, read instead of a login
 	ValueVersionConflict  = "version_conflict"                  // exact SEI version sources disagree
 	ValueModulesInstalled = "modules_installed"
 	ValueModulesDown      = "modules_down"

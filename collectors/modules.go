@@ -4,11 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/PuerkitoBio/goquery"
 
 	"github.com/vigia-sei/vigia/collectors/desired"
 	"github.com/vigia-sei/vigia/collectors/probe"
@@ -40,6 +39,8 @@ type ModulesOptions struct {
 	// WSSEIAuthenticate obtains a mod-wssei token with the target's credentials when none is
 	// configured (mod-wssei sleeps ~3 s per /autenticar).
 	WSSEIAuthenticate bool `yaml:"wssei_authenticate,omitempty"`
+	// LoggedIn, when set, learns the landing page of each login for the version probe.
+	LoggedIn *LoggedInPages `yaml:"-"`
 }
 
 // ModulesProber finds the installed modules, their versions and whether each answers: the module
@@ -218,24 +219,32 @@ func (p *ModulesProber) checkLoggedIn(ctx context.Context, s *sei.Session, t pro
 	}
 	logout := lr.LogoutURL
 	defer func() { _, _ = sei.LogoutAt(ctx, s, logout) }()
-	page := lr.LandingPage()
-	if v := sei.ScanVersions(lr.Landing.Text()).TitleVersion; v != "" && run.sei == "" {
+	// The landing page is read with the lexer; its body and the login page go with this frame.
+	landing := lr.Landing
+	lr = nil
+	text := sei.DOMText(landing)
+	scan := sei.ScanVersions(text)
+	p.opts.LoggedIn.Record(t.Name, probe.Modules, scan, time.Now())
+	if v := scan.TitleVersion; v != "" && run.sei == "" {
 		run.sei = v
 	}
+	facts := sei.ScanLanding(text, landing.URL)
 	run.menuSeen = true
-	for _, a := range page.Actions() {
+	for _, a := range facts.Actions {
 		if k, ok := p.cat.KeyForAction(a); ok {
 			run.get(k)
 		}
 	}
-	for _, d := range page.ModuleDirs() {
+	for _, d := range facts.ModuleDirs {
 		if k, ok := p.cat.KeyForDir(d); ok {
 			run.get(k)
 		}
 	}
-	p.checkMenuPages(ctx, s, page, run)
-	listURL, ok := page.Link(`a[href*="acao=modulo_listar"]`)
-	if !ok {
+	base := landing.URL
+	landing, text = nil, nil
+	p.checkMenuPages(ctx, s, base, facts.ActionLinks, run)
+	listURL := facts.ModuleList
+	if listURL == "" {
 		return ""
 	}
 	lresp, err := s.Get(ctx, listURL)
@@ -264,21 +273,19 @@ func (p *ModulesProber) checkLoggedIn(ctx context.Context, s *sei.Session, t pro
 // checkMenuPages opens, for each module seen in the menu and not yet checked through a surface of
 // its own, the first page its menu links to (a listing, read-only): a module whose code fails
 // answers 500 or an Infra exception page there.
-func (p *ModulesProber) checkMenuPages(ctx context.Context, s *sei.Session, page *sei.Page, run *modRun) {
+func (p *ModulesProber) checkMenuPages(ctx context.Context, s *sei.Session, base *url.URL, hrefs []string, run *modRun) {
 	links := map[string]string{}
 	var order []string
-	page.Doc.Find(`a[href*="acao="]`).Each(func(_ int, a *goquery.Selection) {
-		href, _ := a.Attr("href")
-		acao := acaoOf(href)
-		k, ok := p.cat.KeyForAction(acao)
+	for _, href := range hrefs {
+		k, ok := p.cat.KeyForAction(sei.ActionOf(href))
 		if !ok || links[k] != "" {
-			return
+			continue
 		}
-		if abs, err := page.Resolve(href); err == nil {
-			links[k] = abs
+		if abs, err := base.Parse(strings.TrimSpace(href)); err == nil {
+			links[k] = abs.String()
 			order = append(order, k)
 		}
-	})
+	}
 	for _, k := range order {
 		o := run.get(k)
 		if o.up != nil {
@@ -287,39 +294,27 @@ func (p *ModulesProber) checkMenuPages(ctx context.Context, s *sei.Session, page
 		resp, err := s.Get(ctx, links[k])
 		if err != nil {
 			setFalse(&o.up)
-			o.details = append(o.details, "menu page "+acaoOf(links[k])+": "+reason(ctx, err))
+			o.details = append(o.details, "menu page "+sei.ActionOf(links[k])+": "+reason(ctx, err))
 			continue
 		}
-		mp, perr := sei.ParseResponse(resp)
 		switch {
 		case resp.Status != 200:
 			setFalse(&o.up)
-			o.details = append(o.details, fmt.Sprintf("menu page %s: HTTP %d", acaoOf(links[k]), resp.Status))
-		case perr != nil || mp.Has("#divInfraExcecao, .infraExcecao"):
+			o.details = append(o.details, fmt.Sprintf("menu page %s: HTTP %d", sei.ActionOf(links[k]), resp.Status))
+		case sei.ScanErrorPage(sei.DOMText(resp)):
 			setFalse(&o.up)
 			msg := "error page"
-			if perr == nil {
+			// Only an error page is parsed, for what SEI told the user.
+			if mp, perr := sei.ParseResponse(resp); perr == nil {
 				if m := mp.Messages(); len(m) > 0 {
 					msg = m[0]
 				}
 			}
-			o.details = append(o.details, "menu page "+acaoOf(links[k])+": "+msg)
+			o.details = append(o.details, "menu page "+sei.ActionOf(links[k])+": "+msg)
 		default:
 			o.up = probe.BoolPtr(true)
 		}
 	}
-}
-
-func acaoOf(href string) string {
-	i := strings.Index(href, "acao=")
-	if i < 0 {
-		return ""
-	}
-	a := href[i+5:]
-	if j := strings.IndexAny(a, "&#"); j >= 0 {
-		a = a[:j]
-	}
-	return a
 }
 
 // checkWSDL asks controlador_ws.php for each module's SOAP service: a WSDL means the module is

@@ -356,6 +356,8 @@ type SyntheticOptions struct {
 	// Search is the protocol number the quick search looks up ({{.Search}}); empty skips the
 	// default scenario's search step.
 	Search string `yaml:"search,omitempty"`
+	// LoggedIn, when set, learns the first logged-in SEI page of each run for the version probe.
+	LoggedIn *LoggedInPages `yaml:"-"`
 }
 
 // SyntheticProber runs a scripted user journey with the target's monitoring account. Every run
@@ -434,7 +436,7 @@ func (p *SyntheticProber) Probe(ctx context.Context, t probe.Target) (r probe.Re
 	}
 	pages := map[string]*stepPage{}
 	var prev *stepPage
-	failed := false
+	failed, recorded := false, false
 	var main sei.Timing
 	for _, st := range p.steps {
 		if failed && !st.Always {
@@ -502,6 +504,12 @@ func (p *SyntheticProber) Probe(ctx context.Context, t probe.Target) (r probe.Re
 			}
 		}
 		r.Steps = append(r.Steps, step)
+		if err == nil && !recorded && p.opts.LoggedIn != nil && seiPage(sp.resp) {
+			if v := sei.ScanVersions(sp.resp.Text()); v.TitleVersion != "" || v.AssetSEI != "" {
+				p.opts.LoggedIn.Record(t.Name, probe.Synthetic, v, time.Now())
+				recorded = true
+			}
+		}
 		if referenced[st.Name] {
 			pages[st.Name] = sp
 		}
@@ -517,6 +525,13 @@ func (p *SyntheticProber) Probe(ctx context.Context, t probe.Target) (r probe.Re
 		}
 	}
 	return r
+}
+
+// seiPage says the response is a page of SEI itself (controlador.php and friends), where a logged-in
+// user's pages carry the version; SIP's pages and mod-wssei's JSON do not.
+func seiPage(resp *sei.Response) bool {
+	return resp != nil && resp.URL != nil && resp.Status == 200 && strings.Contains(resp.URL.Path, "/sei/") &&
+		!strings.Contains(resp.URL.Path, "/modulos/") && strings.Contains(resp.ContentType(), "html")
 }
 
 // fetchError marks a transport failure, described with reason() rather than as an assertion.

@@ -66,6 +66,10 @@ type VersionOptions struct {
 	// WSSEIAuthenticate obtains a mod-wssei token with the target's credentials when none is
 	// configured. mod-wssei sleeps about 3 s on every /autenticar, so it is off by default.
 	WSSEIAuthenticate bool `yaml:"wssei_authenticate,omitempty"`
+	// LoggedIn holds the logged-in pages the modules and synthetic probes saw; a page at most
+	// LoggedInMaxAge old (0: DefaultLoggedInMaxAge, negative: never) is read instead of logging in.
+	LoggedIn       *LoggedInPages `yaml:"-"`
+	LoggedInMaxAge time.Duration  `yaml:"-"`
 }
 
 // VersionProber reads the SEI, SIP and Infra versions an instance runs from every surface that
@@ -97,6 +101,13 @@ func NewVersionProber(o VersionOptions) (*VersionProber, error) {
 
 // Name implements Prober.
 func (p *VersionProber) Name() string { return probe.Version }
+
+func (p *VersionProber) loggedInMaxAge() time.Duration {
+	if p.opts.LoggedInMaxAge == 0 {
+		return DefaultLoggedInMaxAge
+	}
+	return p.opts.LoggedInMaxAge
+}
 
 type observations struct {
 	list []probe.ComponentVersion
@@ -167,17 +178,23 @@ func (p *VersionProber) Probe(ctx context.Context, t probe.Target) (r probe.Resu
 	}
 
 	if !p.opts.NoLogin && !t.Credentials.Empty() {
-		lr, err := sei.LoginFrom(ctx, s, entry, t.Credentials)
-		r.SetValue(ValueLoginSuccess, b2f(err == nil))
-		if err != nil {
-			notes = append(notes, "login: "+loginReason(ctx, err))
-		} else {
-			ls := sei.ScanVersions(lr.Landing.Text())
+		addLanding := func(ls sei.VersionScan) {
 			obs.add("sei", ls.TitleVersion, SourcePageTitle, ConfidenceExact)
 			obs.add("sei", ls.AssetSEI, SourceAssetSuffix, ConfidenceExact)
 			obs.add("sei", ls.LogoVersion, SourcePageLogo, ConfidenceExact)
 			obs.add("infra", ls.AssetInfra, SourceAssetSuffix, ConfidenceExact)
 			prod.add(ls)
+		}
+		if seen, ok := p.opts.LoggedIn.Seen(t.Name, p.loggedInMaxAge(), time.Now()); ok {
+			addLanding(seen.Scan())
+			r.SetValue(ValueLoggedInPageAge, time.Since(seen.At).Seconds())
+		} else if lr, err := sei.LoginFrom(ctx, s, entry, t.Credentials); err != nil {
+			r.SetValue(ValueLoginSuccess, 0)
+			notes = append(notes, "login: "+loginReason(ctx, err))
+		} else {
+			r.SetValue(ValueLoginSuccess, 1)
+			ls := sei.ScanVersions(lr.Landing.Text())
+			addLanding(ls)
 			// Leave no session behind; a failed logout changes no observation.
 			_, _ = sei.LogoutAt(ctx, s, lr.LogoutURL)
 		}

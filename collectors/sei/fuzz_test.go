@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -68,8 +69,13 @@ func FuzzParsePage(f *testing.F) {
 		}
 		_ = p.Title()
 		_ = p.Messages()
-		_ = p.Actions()
-		_ = p.ModuleDirs()
+		if utf8.Valid(b) && !bytes.Contains(b, []byte{0}) && !bytes.Contains(b, []byte{'\r'}) {
+			// Where the DOM's text clean-up does not apply, the landing scan reads what the DOM does.
+			if got := ScanLanding(b, base); !slices.Equal(got.Actions, p.Actions()) || !slices.Equal(got.ModuleDirs, p.ModuleDirs()) {
+				t.Fatalf("landing scan %v %v, DOM %v %v", got.Actions, got.ModuleDirs, p.Actions(), p.ModuleDirs())
+			}
+		}
+		_ = ScanErrorPage(b)
 		_ = LoggedIn(p)
 		if txt := p.VisibleText(200); len(txt) > 200+len("…") || !utf8.ValidString(txt) && utf8.Valid(b) {
 			t.Fatalf("VisibleText too long or broken: %d bytes", len(txt))

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"path/filepath"
 	"testing"
 )
 
@@ -31,22 +30,7 @@ linha &lt;1&gt;</textarea><textarea name=v></textarea><input type=checkbox name=
 // TestScanLoginMatchesDOM: the lexer scan Login uses reads the same login form, captcha, second
 // factor, logged-in markers and logout link as the DOM on every page fixture and tricky markup.
 func TestScanLoginMatchesDOM(t *testing.T) {
-	files, _ := filepath.Glob("testdata/*/*.html")
-	top, _ := filepath.Glob("testdata/*.html")
-	inputs := map[string][]byte{}
-	for _, f := range append(files, top...) {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		inputs[f] = DecodeBody(raw, "text/html; charset=iso-8859-1")
-	}
-	for name, s := range loginCases {
-		inputs[name] = []byte(s)
-	}
-	for name, s := range treeCases {
-		inputs["tree: "+name] = []byte(s)
-	}
+	inputs := pageInputs(t, map[string]map[string]string{"login": loginCases, "tree": treeCases})
 	u, _ := url.Parse("https://sei.exemplo.gov.br/sip/login.php?sigla_orgao_sistema=ANATEL&sigla_sistema=SEI")
 	forms := 0
 	for name, body := range inputs {

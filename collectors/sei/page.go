@@ -44,11 +44,18 @@ func newPage(src string, u *url.URL) *Page {
 // and at 10,000 instances hundreds of probes are in flight. A Response's body is never written
 // after it is read, which is what makes the sharing safe.
 func ParseResponse(r *Response) (*Page, error) {
+	text := DOMText(r)
+	return newPage(unsafe.String(unsafe.SliceData(text), len(text)), r.URL), nil
+}
+
+// DOMText is the part of a response's text that ParseResponse builds a DOM of (MaxDOMBytes): the
+// lexer scans read the same part, so they see what the DOM would.
+func DOMText(r *Response) []byte {
 	text := r.Text()
 	if len(text) > MaxDOMBytes {
 		text = text[:MaxDOMBytes]
 	}
-	return newPage(unsafe.String(unsafe.SliceData(text), len(text)), r.URL), nil
+	return text
 }
 
 // Compile compiles a CSS selector (a group, "a, b", included), for validating user-supplied

@@ -76,6 +76,9 @@ type treeBuilder struct {
 	doc, htmlEl, head, body *html.Node
 	stack                   []*html.Node // open elements below <html>; the last is current
 	inBody                  bool         // the body has started (head elements go to the body now)
+	// form is the standard's form element pointer: while a form is open, another form start tag
+	// is ignored, so a nested form's controls belong to the outer one.
+	form *html.Node
 }
 
 // parseTree builds the document of src, a UTF-8 page. The tree's strings are slices of src.
@@ -300,17 +303,24 @@ func (t *treeBuilder) startTag() {
 		}
 		t.ensureBody()
 	}
+	if a == atom.Form && t.form != nil {
+		return
+	}
 	t.impliedEnds(name, a)
-	t.open(name, a)
+	n := t.open(name, a)
+	if a == atom.Form {
+		t.form = n
+	}
 }
 
-func (t *treeBuilder) open(name string, a atom.Atom) {
+func (t *treeBuilder) open(name string, a atom.Atom) *html.Node {
 	n := t.element(name, a)
 	n.Attr = t.attributes()
 	t.current().AppendChild(n)
 	if !isVoid(a) && len(t.stack) < maxTreeDepth {
 		t.stack = append(t.stack, n)
 	}
+	return n
 }
 
 // maxTreeDepth bounds nesting: past it elements become siblings. The text and selector walks
@@ -472,6 +482,12 @@ func (t *treeBuilder) endTag() {
 		t.open("p", atom.P)
 		t.pop()
 		return
+	}
+	if name == "form" {
+		if t.form == nil {
+			return
+		}
+		t.form = nil
 	}
 	tablePart := name == "tr" || name == "tbody" || name == "thead" || name == "tfoot" || name == "table"
 	for i := len(t.stack) - 1; i > 0; i-- {

@@ -76,6 +76,8 @@ func parseWithXNetHTML(t *testing.T, body []byte, u *url.URL) *Page {
 var treeCases = map[string]string{
 	"implied ends": `<html><head><title>T &amp; U</title></head><body><ul><li>a<li>b</ul>` +
 		`<p>one<p>two<div>three</div><dl><dt>x<dd>y</dl><select name=s><option value=1>A<option selected>B</select></body></html>`,
+	"nested forms": `<form id=frmLogin action="login.php"><input name=a><form action="?acao=nested"><input name=b></form><input name=c></form>` +
+		`<form/><form action="?acao=after_self_closing"><input name=d></form><form action="?acao=next"><input name=e></form>`,
 	"table without tbody": `<table id=t><tr><th>Nome<th>Versão<tr><td>mod-wssei<td>3.0.1</table><p>after`,
 	"nested tables":       `<table><tr><td><table><tr><td>inner</td></tr></table></td><td>outer</td></tr></table>`,
 	"attribute entities": `<a id="lnkInfraSairSistema" href="controlador.php?acao=sair&notificar=1&amp;x=&lt;&copy=2&reg;">Sair</a>` +
@@ -100,7 +102,10 @@ linha</textarea></div>`,
 // TestTreeMatchesHTMLParse checks that what the probers read from a page is the same with the
 // slab-built tree as with html.Parse, on every page fixture and on markup that exercises the tree
 // construction rules the builder implements.
-func TestTreeMatchesHTMLParse(t *testing.T) {
+// pageInputs are every page fixture, decoded as SEI serves them, and the named markup cases
+// (prefixed with their group's name).
+func pageInputs(t *testing.T, cases map[string]map[string]string) map[string][]byte {
+	t.Helper()
 	files, err := filepath.Glob("testdata/*/*.html")
 	if err != nil {
 		t.Fatal(err)
@@ -118,9 +123,16 @@ func TestTreeMatchesHTMLParse(t *testing.T) {
 		}
 		inputs[f] = DecodeBody(raw, "text/html; charset=iso-8859-1")
 	}
-	for name, s := range treeCases {
-		inputs[name] = []byte(s)
+	for group, cs := range cases {
+		for name, s := range cs {
+			inputs[group+": "+name] = []byte(s)
+		}
 	}
+	return inputs
+}
+
+func TestTreeMatchesHTMLParse(t *testing.T) {
+	inputs := pageInputs(t, map[string]map[string]string{"tree": treeCases})
 	u, _ := url.Parse("https://sei.exemplo.gov.br/sei/controlador.php?acao=procedimento_controlar")
 	for name, body := range inputs {
 		t.Run(name, func(t *testing.T) {

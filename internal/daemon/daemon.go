@@ -58,8 +58,10 @@ type Daemon struct {
 	// fleetMu orders results against fleet changes: a run still in flight when its instance
 	// leaves must not reach the consumers after they forgot the instance (its series and alerts
 	// would come back and stay).
-	fleetMu  sync.RWMutex
-	plans    []vcollectors.Plan
+	fleetMu sync.RWMutex
+	plans   []vcollectors.Plan
+	// loggedIn outlives reloads: the version probe reads the logged-in pages other probes saw.
+	loggedIn *vcollectors.LoggedInPages
 	handlers []vcollectors.ResultHandler
 	// fleetWatchers learn the current fleet and the instances that just left it.
 	fleetWatchers []func(current, all []probe.Target, gone []string)
@@ -96,7 +98,7 @@ func New(opts Options) (*Daemon, error) {
 		reg = prometheus.NewRegistry()
 	}
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	d := &Daemon{opts: opts, log: opts.Logger, reg: reg, latest: latest.New()}
+	d := &Daemon{opts: opts, log: opts.Logger, reg: reg, latest: latest.New(), loggedIn: vcollectors.NewLoggedInPages()}
 	d.cfg.Store(cfg)
 	d.registerOwnMetrics()
 
@@ -350,6 +352,7 @@ func (d *Daemon) applyTargets(all []probe.Target) {
 			gone = append(gone, name)
 		}
 	}
+	d.loggedIn.Forget(gone)
 	for _, f := range d.fleetWatchers {
 		f(targets, all, gone)
 	}

@@ -12,8 +12,9 @@ import (
 
 // NewProber builds the named prober ("http", "health", "version", "modules", "synthetic") from the
 // config, the same way the daemon does; `vigia probe` and `vigia check` use it for one-shot runs.
-// desired may be nil (no drift).
-func NewProber(cfg *config.Config, name string, desired vcollectors.DesiredStateSource) (vcollectors.Prober, error) {
+// desired may be nil (no drift). loggedIn, shared by the version, modules and synthetic probers,
+// lets the version probe read the logged-in pages the others saw; nil makes it log in itself.
+func NewProber(cfg *config.Config, name string, desired vcollectors.DesiredStateSource, loggedIn *vcollectors.LoggedInPages) (vcollectors.Prober, error) {
 	p := cfg.Probes
 	client := func(t config.TLS) sei.ClientOptions {
 		if !t.InsecureSkipVerify && t.CAFile == "" {
@@ -29,19 +30,19 @@ func NewProber(cfg *config.Config, name string, desired vcollectors.DesiredState
 		return vcollectors.NewHealthProber(vcollectors.HealthOptions{Client: client(p.Health.TLS),
 			SkipWSDL: !*p.Health.CheckWSDL, SkipWSSEI: !*p.Health.CheckDatabase})
 	case "version":
-		o := vcollectors.VersionOptions{Client: client(config.TLS{})}
+		o := vcollectors.VersionOptions{Client: client(config.TLS{}), LoggedIn: loggedIn}
 		if desired != nil {
 			o.Desired = desired
 		}
 		return vcollectors.NewVersionProber(o)
 	case "modules":
-		o := vcollectors.ModulesOptions{Client: client(config.TLS{}), MatrixFile: p.Modules.CompatibilityFile}
+		o := vcollectors.ModulesOptions{Client: client(config.TLS{}), MatrixFile: p.Modules.CompatibilityFile, LoggedIn: loggedIn}
 		if desired != nil {
 			o.Desired = desired
 		}
 		return vcollectors.NewModulesProber(o)
 	case "synthetic":
-		o := vcollectors.SyntheticOptions{Client: client(config.TLS{}), Search: p.Synthetic.Search}
+		o := vcollectors.SyntheticOptions{Client: client(config.TLS{}), Search: p.Synthetic.Search, LoggedIn: loggedIn}
 		if f := p.Synthetic.ScenarioFile; f != "" {
 			sc, err := vcollectors.LoadScenario(f)
 			if err != nil {
@@ -68,7 +69,7 @@ func (d *Daemon) buildPlans(cfg *config.Config) ([]vcollectors.Plan, error) {
 		if !s.sched.On() {
 			continue
 		}
-		pr, err := NewProber(cfg, s.name, d.desired)
+		pr, err := NewProber(cfg, s.name, d.desired, d.loggedIn)
 		if err != nil {
 			return nil, err
 		}
