@@ -228,7 +228,7 @@ func (p *ModulesProber) checkLoggedIn(ctx context.Context, s *sei.Session, t pro
 	if v := scan.TitleVersion; v != "" && run.sei == "" {
 		run.sei = v
 	}
-	facts := sei.ScanLanding(text, landing.URL)
+	facts := sei.ScanLanding(text, landing.URL, func(acao string) bool { _, ok := p.cat.KeyForAction(acao); return ok })
 	run.menuSeen = true
 	for _, a := range facts.Actions {
 		if k, ok := p.cat.KeyForAction(a); ok {

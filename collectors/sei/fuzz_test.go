@@ -71,7 +71,7 @@ func FuzzParsePage(f *testing.F) {
 		_ = p.Messages()
 		if utf8.Valid(b) && !bytes.Contains(b, []byte{0}) && !bytes.Contains(b, []byte{'\r'}) {
 			// Where the DOM's text clean-up does not apply, the landing scan reads what the DOM does.
-			if got := ScanLanding(b, base); !slices.Equal(got.Actions, p.Actions()) || !slices.Equal(got.ModuleDirs, p.ModuleDirs()) {
+			if got := ScanLanding(b, base, nil); !slices.Equal(got.Actions, p.Actions()) || !slices.Equal(got.ModuleDirs, p.ModuleDirs()) {
 				t.Fatalf("landing scan %v %v, DOM %v %v", got.Actions, got.ModuleDirs, p.Actions(), p.ModuleDirs())
 			}
 		}

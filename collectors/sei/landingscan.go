@@ -13,14 +13,16 @@ type LandingFacts struct {
 	Actions []string
 	// ModuleDirs are Page.ModuleDirs: the modulos/<dir>/ of images, scripts and stylesheets.
 	ModuleDirs []string
-	// ActionLinks are the href values of a[href*="acao="], in document order, not resolved.
+	// ActionLinks are the href values of a[href*="acao="] whose acao= value the caller wants, in
+	// document order, not resolved.
 	ActionLinks []string
 	// ModuleList is Page.Link(`a[href*="acao=modulo_listar"]`): the admin's module list.
 	ModuleList string
 }
 
-// ScanLanding scans a UTF-8 page (Response.Text) whose links resolve against base.
-func ScanLanding(body []byte, base *url.URL) LandingFacts {
+// ScanLanding scans a UTF-8 page (Response.Text) whose links resolve against base. wantLink picks
+// the action links kept by their acao= value; nil keeps them all.
+func ScanLanding(body []byte, base *url.URL, wantLink func(acao string) bool) LandingFacts {
 	if base == nil {
 		base = &url.URL{}
 	}
@@ -33,6 +35,7 @@ func ScanLanding(body []byte, base *url.URL) LandingFacts {
 	)
 	addAction := func(a string) {
 		if a != "" && !seenAct[a] {
+			a = strings.Clone(a) // a view of the page
 			seenAct[a] = true
 			f.Actions = append(f.Actions, a)
 		}
@@ -67,9 +70,10 @@ func ScanLanding(body []byte, base *url.URL) LandingFacts {
 		attrs := lexAttrList{l}
 		switch tag {
 		case "a", "form":
-			href, hasHref := attrs.get("href")
-			link, hasLink := attrs.get("link")
-			action, hasAction := attrs.get("action")
+			// Views of the page: what is kept is cloned. A link with no acao= is not decoded.
+			href, hasHref := attrs.viewIf("href", "acao=")
+			link, hasLink := attrs.view("link")
+			action, hasAction := attrs.viewIf("action", "acao=")
 			if tag == "a" && !hasHref && !hasLink || tag == "form" && !hasAction {
 				continue
 			}
@@ -85,23 +89,26 @@ func ScanLanding(body []byte, base *url.URL) LandingFacts {
 				}
 			}
 			if tag == "a" && hasHref && strings.Contains(href, "acao=") {
-				f.ActionLinks = append(f.ActionLinks, href)
+				if wantLink == nil || wantLink(ActionOf(href)) {
+					f.ActionLinks = append(f.ActionLinks, strings.Clone(href))
+				}
 				if f.ModuleList == "" && strings.Contains(href, "acao=modulo_listar") {
 					f.ModuleList = linkOf("a", attrs, base)
 				}
 			}
 		case "img", "script", "link":
-			ref, ok := attrs.get("src")
+			ref, ok := attrs.viewIf("src", "modulos/")
 			if !ok {
 				if tag == "img" || tag == "script" {
 					// img[src], script[src]: without src the element is not selected at all.
 					continue
 				}
-				if ref, ok = attrs.get("href"); !ok {
+				if ref, ok = attrs.viewIf("href", "modulos/"); !ok {
 					continue
 				}
 			}
 			if d := moduleDir(ref); d != "" && !seenDir[d] {
+				d = strings.Clone(d)
 				seenDir[d] = true
 				f.ModuleDirs = append(f.ModuleDirs, d)
 			}
@@ -159,10 +166,10 @@ func ScanErrorPage(body []byte) bool {
 			continue
 		}
 		attrs := lexAttrList{l}
-		if id, ok := attrs.get("id"); ok && id == "divInfraExcecao" {
+		if id, ok := attrs.view("id"); ok && id == "divInfraExcecao" {
 			return true
 		}
-		if class, ok := attrs.get("class"); ok && hasClass([]byte(class), "infraExcecao") {
+		if class, ok := attrs.view("class"); ok && hasClass([]byte(class), "infraExcecao") {
 			return true
 		}
 	}

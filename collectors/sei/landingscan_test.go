@@ -36,7 +36,7 @@ func TestScanLandingMatchesDOM(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := ScanLanding(body, u)
+			got := ScanLanding(body, u, nil)
 			want := LandingFacts{Actions: p.Actions(), ModuleDirs: p.ModuleDirs()}
 			for _, n := range p.Doc.Find(`a[href*="acao="]`).Nodes {
 				for _, a := range n.Attr {
@@ -77,7 +77,7 @@ func BenchmarkLandingPage(b *testing.B) {
 	b.Run("scan", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if len(ScanLanding(body, u).Actions) == 0 {
+			if len(ScanLanding(body, u, nil).Actions) == 0 {
 				b.Fatal("no actions")
 			}
 		}

@@ -228,9 +228,28 @@ func rawTagOf(name []byte) string {
 		}
 		low[i] = c
 	}
-	switch s := string(low[:len(name)]); s {
-	case "iframe", "noembed", "noframes", "noscript", "plaintext", "script", "style", "textarea", "title", "xmp":
-		return s
+	// Constants are returned so the conversion in the switch does not escape (no allocation per tag).
+	switch string(low[:len(name)]) {
+	case "iframe":
+		return "iframe"
+	case "noembed":
+		return "noembed"
+	case "noframes":
+		return "noframes"
+	case "noscript":
+		return "noscript"
+	case "plaintext":
+		return "plaintext"
+	case "script":
+		return "script"
+	case "style":
+		return "style"
+	case "textarea":
+		return "textarea"
+	case "title":
+		return "title"
+	case "xmp":
+		return "xmp"
 	}
 	return ""
 }
