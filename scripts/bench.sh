@@ -13,5 +13,5 @@ echo "== fleet benchmark" | tee -a "$out"
 go build -o bin/vigia ./cmd/vigia
 go build -o bin/seisim ./cmd/seisim
 go build -o bin/vigia-bench ./cmd/vigia-bench
-bin/vigia-bench --sizes "${BENCH_SIZES:-1000,10000,30000}" --warmup "${BENCH_WARMUP:-35s}" --window "${BENCH_WINDOW:-40s}" \
+bin/vigia-bench --sizes "${BENCH_SIZES:-1000,10000,30000}" --warmup "${BENCH_WARMUP:-65s}" --window "${BENCH_WINDOW:-40s}" \
   --json "${BENCH_JSON:-bench-results.json}" | tee -a "$out"

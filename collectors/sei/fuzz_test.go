@@ -76,6 +76,26 @@ func FuzzParsePage(f *testing.F) {
 			}
 		}
 		_ = ScanErrorPage(b)
+		if fast, _ := ParsePage(b, base); fast != nil {
+			// The element index answers as the DOM (p) does.
+			if g, w := fast.Title(), p.Title(); g != w {
+				t.Fatalf("Title: index %q, DOM %q", g, w)
+			}
+			for _, sel := range []string{"form#frmLogin, form[name=frmLogin]", "#lnkInfraSairSistema", "a[href*=\"acao=\"]", ".infraExcecao", "input[type=hidden]"} {
+				if g, w := fast.Has(sel), p.Has(sel); g != w {
+					t.Fatalf("Has(%q): index %v, DOM %v", sel, g, w)
+				}
+				gl, _ := fast.Link(sel)
+				wl, _ := p.Link(sel)
+				if gl != wl {
+					t.Fatalf("Link(%q): index %q, DOM %q", sel, gl, wl)
+				}
+				// Form is not compared: on misnested markup (<div><form><input></div><input></form>)
+				// the index reads the controls up to </form>, which a browser submits, and the DOM only
+				// the form's descendants. TestIndexMatchesDOM compares forms on well-nested pages.
+				_, _ = fast.Form(sel)
+			}
+		}
 		_ = LoggedIn(p)
 		if txt := p.VisibleText(200); len(txt) > 200+len("…") || !utf8.ValidString(txt) && utf8.Valid(b) {
 			t.Fatalf("VisibleText too long or broken: %d bytes", len(txt))

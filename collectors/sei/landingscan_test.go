@@ -38,7 +38,7 @@ func TestScanLandingMatchesDOM(t *testing.T) {
 			}
 			got := ScanLanding(body, u, nil)
 			want := LandingFacts{Actions: p.Actions(), ModuleDirs: p.ModuleDirs()}
-			for _, n := range p.Doc.Find(`a[href*="acao="]`).Nodes {
+			for _, n := range p.Doc().Find(`a[href*="acao="]`).Nodes {
 				for _, a := range n.Attr {
 					if a.Key == "href" {
 						want.ActionLinks = append(want.ActionLinks, a.Val)

@@ -32,68 +32,16 @@ func scanLogin(body []byte, base *url.URL) loginFacts {
 	var (
 		f      loginFacts
 		l      = newLexer(body)
+		r      formReader
 		inForm bool // inside the login form, collecting its controls
 		done   bool // the login form ended: later forms are not it
-		sel    *selectState
-		opt    *optionState
-		txa    = -1 // index in Fields of the textarea whose text comes next
 	)
-	closeOption := func() {
-		if opt != nil && sel != nil {
-			sel.opts = append(sel.opts, newOption(opt.attrs, opt.text.String()))
-		}
-		opt = nil
-	}
-	closeSelect := func() {
-		closeOption()
-		if sel == nil {
-			return
-		}
-		// The select's place in Fields was kept at its start tag, as the DOM orders controls.
-		f.form.Selects[sel.name] = sel.opts
-		if v, ok := selectValue(sel.opts, sel.multiple); ok {
-			f.form.Fields[sel.field].Value = v
-		} else {
-			f.form.Fields = append(f.form.Fields[:sel.field], f.form.Fields[sel.field+1:]...)
-		}
-		sel = nil
-	}
 	for {
 		kind := l.next()
 		if kind == tokEOF {
 			break
 		}
-		if kind != tokText {
-			txa = -1
-		}
-		switch kind {
-		case tokText:
-			switch {
-			case txa >= 0 && l.rcdata:
-				// The tokenizer gives a textarea's whole content as one text token.
-				f.form.Fields[txa].Value = strings.TrimPrefix(string(l.text()), "\n")
-				txa = -1
-			case opt != nil:
-				t := l.text()
-				if !l.rcdata && !l.rawText {
-					t = bytes.ReplaceAll(t, []byte{0}, nil) // the body drops NULs (see treeBuilder.text)
-				}
-				opt.text.Write(t)
-			}
-		case tokEnd:
-			if !inForm {
-				continue
-			}
-			switch formTag(l.b[l.data.start:l.data.end]) {
-			case "option", "optgroup":
-				closeOption()
-			case "select":
-				closeSelect()
-			case "form":
-				closeSelect()
-				inForm, done = false, true
-			}
-		case tokStart, tokSelfClosing:
+		if kind == tokStart || kind == tokSelfClosing {
 			name := formTag(l.b[l.data.start:l.data.end])
 			attrs := lexAttrList{l}
 			if id, ok := attrs.get("id"); ok {
@@ -127,33 +75,131 @@ func scanLogin(body []byte, base *url.URL) loginFacts {
 					// A form whose action does not resolve is no form to Page.Form either.
 					if form, err := newForm(attrs, base); err == nil {
 						inForm, f.form = true, form
+						r = formReader{form: form, txa: -1}
 					}
+					continue
 				}
-				continue
 			}
-			if !inForm {
-				continue
-			}
-			switch name {
-			case "option":
-				closeOption()
-				if sel != nil {
-					opt = &optionState{attrs: attrs.snapshot()}
-				}
-				continue
-			case "optgroup":
-				closeOption()
-				continue
-			case "select":
-				closeSelect()
-			}
-			f.addControl(name, attrs, &sel, &txa)
+		}
+		if inForm && r.token(l, kind) {
+			inForm, done = false, true
 		}
 	}
 	if inForm {
-		closeSelect()
+		r.closeSelect()
 	}
 	return f
+}
+
+// scanFormAt reads the form whose start tag begins at offset at, as scanLogin reads the login
+// form: its controls up to its end tag.
+func scanFormAt(body []byte, at int, base *url.URL) (*Form, error) {
+	if base == nil {
+		base = &url.URL{}
+	}
+	l := newLexer(body)
+	l.pos = at
+	if k := l.next(); k != tokStart && k != tokSelfClosing || formTag(l.b[l.data.start:l.data.end]) != "form" {
+		return nil, ErrNoForm
+	}
+	form, err := newForm(lexAttrList{l}, base)
+	if err != nil {
+		return nil, err
+	}
+	r := formReader{form: form, txa: -1}
+	for {
+		kind := l.next()
+		if kind == tokEOF {
+			r.closeSelect()
+			return form, nil
+		}
+		if r.token(l, kind) {
+			return form, nil
+		}
+	}
+}
+
+// formReader collects a form's controls from the tokens inside it, as Page.Form does from the DOM.
+type formReader struct {
+	form *Form
+	sel  *selectState
+	opt  *optionState
+	txa  int // index in Fields of the textarea whose text comes next; -1 for none
+}
+
+// token takes the next token inside the form and says whether it ended the form.
+func (r *formReader) token(l *lexer, kind tokKind) (formEnded bool) {
+	if kind != tokText {
+		r.txa = -1
+	}
+	switch kind {
+	case tokText:
+		switch {
+		case r.txa >= 0 && l.rcdata:
+			// The tokenizer gives a textarea's whole content as one text token.
+			r.form.Fields[r.txa].Value = strings.TrimPrefix(string(l.text()), "\n")
+			r.txa = -1
+		case r.opt != nil:
+			t := l.text()
+			if !l.rcdata && !l.rawText {
+				t = bytes.ReplaceAll(t, []byte{0}, nil) // the body drops NULs (see treeBuilder.text)
+			}
+			r.opt.text.Write(t)
+		}
+	case tokEnd:
+		switch formTag(l.b[l.data.start:l.data.end]) {
+		case "option", "optgroup":
+			r.closeOption()
+		case "select":
+			r.closeSelect()
+		case "form":
+			r.closeSelect()
+			return true
+		}
+	case tokStart, tokSelfClosing:
+		name := formTag(l.b[l.data.start:l.data.end])
+		attrs := lexAttrList{l}
+		switch name {
+		case "form":
+			return false // the tree ignores a form inside a form
+		case "option":
+			r.closeOption()
+			if r.sel != nil {
+				r.opt = &optionState{attrs: attrs.snapshot()}
+			}
+			return false
+		case "optgroup":
+			r.closeOption()
+			return false
+		case "select":
+			r.closeSelect()
+		}
+		r.addControl(name, attrs)
+	}
+	return false
+}
+
+func (r *formReader) closeOption() {
+	if r.opt != nil && r.sel != nil {
+		r.sel.opts = append(r.sel.opts, newOption(r.opt.attrs, r.opt.text.String()))
+	}
+	r.opt = nil
+}
+
+func (r *formReader) closeSelect() {
+	r.closeOption()
+	if r.sel == nil {
+		return
+	}
+	// The select's place in Fields was kept at its start tag, as the DOM orders controls.
+	f := r.form
+	f.Selects[r.sel.name] = r.sel.opts
+	if v, ok := selectValue(r.sel.opts, r.sel.multiple); ok {
+		f.Fields[r.sel.field].Value = v
+	} else {
+		f.Fields = append(f.Fields[:r.sel.field], f.Fields[r.sel.field+1:]...)
+	}
+	r.sel = nil
 }
 
 type selectState struct {
@@ -169,22 +215,22 @@ type optionState struct {
 }
 
 // addControl adds a form control as Page.Form does.
-func (f *loginFacts) addControl(tag string, attrs lexAttrList, sel **selectState, txa *int) {
+func (r *formReader) addControl(tag string, attrs lexAttrList) {
 	name, ok := controlName(attrs)
 	if !ok {
 		return
 	}
-	form := f.form
+	form := r.form
 	switch tag {
 	case "input", "button":
 		form.addInputOrButton(tag, name, attrs)
 	case "textarea":
 		form.Fields = append(form.Fields, Field{Name: name, Type: "textarea"})
-		*txa = len(form.Fields) - 1
+		r.txa = len(form.Fields) - 1
 	case "select":
 		_, multi := attrs.get("multiple")
 		form.Fields = append(form.Fields, Field{Name: name, Type: "select"})
-		*sel = &selectState{name: name, multiple: multi, field: len(form.Fields) - 1}
+		r.sel = &selectState{name: name, multiple: multi, field: len(form.Fields) - 1}
 	}
 }
 

@@ -300,7 +300,7 @@ type ModuleRow struct {
 // columns are found by their header text, so their order does not matter). ok is false when the
 // page has no such table.
 func (p *Page) ModuleTable() (rows []ModuleRow, ok bool) {
-	p.Doc.Find("table").EachWithBreak(func(_ int, t *goquery.Selection) bool {
+	p.Doc().Find("table").EachWithBreak(func(_ int, t *goquery.Selection) bool {
 		nameCol, verCol, instCol := -1, -1, -1
 		var header *goquery.Selection
 		t.Find("tr").EachWithBreak(func(_ int, tr *goquery.Selection) bool {

@@ -18,10 +18,42 @@ import (
 // huge tree.
 const MaxDOMBytes = 4 << 20
 
-// Page is a parsed HTML page and the URL it came from (links resolve against it).
+// Page is an HTML page and the URL it came from (links resolve against it). Has, Attr, Link,
+// Form and Title answer from an index of the page's elements when the selector allows it (see
+// index.go); the DOM is built on first use by anything else.
 type Page struct {
 	URL *url.URL
-	Doc *goquery.Document
+	src string
+	doc *goquery.Document
+	idx *pageIndex
+}
+
+// Doc is the page's DOM, built on first use.
+func (p *Page) Doc() *goquery.Document {
+	if p.doc == nil {
+		p.doc = goquery.NewDocumentFromNode(parseTree(p.src))
+		p.idx = nil // the DOM answers from now on
+	}
+	return p.doc
+}
+
+// indexed gives the element index and the parsed selector when they can answer: the selector is
+// simple, the page regular, and no DOM was built yet (once it is, it answers everything).
+func (p *Page) indexed(selector string) (*pageIndex, simpleSelector, bool) {
+	if p.doc != nil {
+		return nil, nil, false
+	}
+	ss, ok := parseSimple(selector)
+	if !ok {
+		return nil, nil, false
+	}
+	if p.idx == nil {
+		p.idx = buildIndex(p.src)
+	}
+	if p.idx.irregular {
+		return nil, nil, false
+	}
+	return p.idx, ss, true
 }
 
 // ParsePage parses a UTF-8 body (see Response.Text). The page keeps a copy of body.
@@ -36,7 +68,7 @@ func newPage(src string, u *url.URL) *Page {
 	if u == nil {
 		u = &url.URL{}
 	}
-	return &Page{URL: u, Doc: goquery.NewDocumentFromNode(parseTree(src))}
+	return &Page{URL: u, src: src}
 }
 
 // ParseResponse parses a response's decoded body. The tree's strings share the response's
@@ -71,16 +103,26 @@ func Compile(selector string) (cascadia.Matcher, error) {
 func (p *Page) find(selector string) *goquery.Selection {
 	m, err := cascadia.Compile(selector)
 	if err != nil {
-		return p.Doc.Selection.Slice(0, 0)
+		return p.Doc().Selection.Slice(0, 0)
 	}
-	return p.Doc.FindMatcher(m)
+	return p.Doc().FindMatcher(m)
 }
 
 // Title is the trimmed <title> text.
-func (p *Page) Title() string { return strings.TrimSpace(p.Doc.Find("title").First().Text()) }
+func (p *Page) Title() string {
+	if x, _, ok := p.indexed("title"); ok {
+		return strings.TrimSpace(x.title)
+	}
+	return strings.TrimSpace(p.Doc().Find("title").First().Text())
+}
 
 // Has reports whether the selector matches.
-func (p *Page) Has(selector string) bool { return p.find(selector).Length() > 0 }
+func (p *Page) Has(selector string) bool {
+	if x, ss, ok := p.indexed(selector); ok {
+		return x.first(ss, nil) != nil
+	}
+	return p.find(selector).Length() > 0
+}
 
 // Text is the trimmed text of the first match.
 func (p *Page) Text(selector string) string {
@@ -89,6 +131,13 @@ func (p *Page) Text(selector string) string {
 
 // Attr is an attribute of the first match that has it.
 func (p *Page) Attr(selector, attr string) (string, bool) {
+	if x, ss, ok := p.indexed(selector); ok {
+		e := x.first(ss, func(e *elem) bool { _, ok := elemAttrs{x, e}.raw(attr); return ok })
+		if e == nil {
+			return "", false
+		}
+		return elemAttrs{x, e}.get(attr)
+	}
 	var val string
 	var ok bool
 	p.find(selector).EachWithBreak(func(_ int, s *goquery.Selection) bool {
@@ -114,6 +163,18 @@ var onclickURL = regexp.MustCompile(`location(?:\.href)?\s*=\s*['"]([^'"]+)['"]`
 // Link is the absolute URL of the first match: its href, or for an SEI "#" link the URL its onclick
 // navigates to, or for a form its action.
 func (p *Page) Link(selector string) (string, bool) {
+	if x, ss, ok := p.indexed(selector); ok {
+		var out string
+		x.first(ss, func(e *elem) bool {
+			tag := "a"
+			if e.form {
+				tag = "form"
+			}
+			out = linkOf(tag, elemAttrs{x, e}, p.URL)
+			return out != ""
+		})
+		return out, out != ""
+	}
 	var out string
 	p.find(selector).EachWithBreak(func(_ int, s *goquery.Selection) bool {
 		out = linkOf(goquery.NodeName(s), domAttrs{s}, p.URL)
@@ -147,7 +208,7 @@ func linkOf(tag string, a attrReader, base *url.URL) string {
 
 // VisibleText is the page's text outside scripts and styles, whitespace collapsed, cut at max
 // bytes (on a rune boundary).
-func (p *Page) VisibleText(max int) string { return visibleText(p.Doc.Nodes, max) }
+func (p *Page) VisibleText(max int) string { return visibleText(p.Doc().Nodes, max) }
 
 // MainText is VisibleText of the page's content area (#divInfraAreaTelaD on Infra pages), without
 // the top bar and the menu; the whole body when the page has no such area.
@@ -242,7 +303,7 @@ func (p *Page) Actions() []string {
 			out = append(out, a)
 		}
 	}
-	p.Doc.Find("a[href], a[link], form[action]").Each(func(_ int, s *goquery.Selection) {
+	p.Doc().Find("a[href], a[link], form[action]").Each(func(_ int, s *goquery.Selection) {
 		if l, ok := s.Attr("link"); ok {
 			add(l)
 		}
@@ -267,7 +328,7 @@ func (p *Page) Actions() []string {
 func (p *Page) ModuleDirs() []string {
 	seen := map[string]bool{}
 	var out []string
-	p.Doc.Find("img[src], script[src], link[href]").Each(func(_ int, s *goquery.Selection) {
+	p.Doc().Find("img[src], script[src], link[href]").Each(func(_ int, s *goquery.Selection) {
 		ref, ok := s.Attr("src")
 		if !ok {
 			ref, _ = s.Attr("href")
@@ -321,6 +382,17 @@ var ErrNoForm = errors.New("form not found")
 
 // Form parses the first <form> the selector matches.
 func (p *Page) Form(selector string) (*Form, error) {
+	if x, ss, ok := p.indexed(selector); ok {
+		e := x.first(ss, func(e *elem) bool { return e.form })
+		if e == nil {
+			return nil, fmt.Errorf("%w: %s", ErrNoForm, selector)
+		}
+		f, err := x.formAt(e, p.URL)
+		if err != nil {
+			return nil, fmt.Errorf("form %s: %w", selector, err)
+		}
+		return f, nil
+	}
 	sel := p.find(selector).Filter("form").First()
 	if sel.Length() == 0 {
 		return nil, fmt.Errorf("%w: %s", ErrNoForm, selector)

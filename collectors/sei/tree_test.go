@@ -41,9 +41,9 @@ func viewOf(t *testing.T, p *Page) pageView {
 	v := pageView{Title: p.Title(), Visible: p.VisibleText(0), Main: p.MainText(0), Messages: p.Messages(),
 		Actions: p.Actions(), ModuleDirs: p.ModuleDirs(), LoggedIn: LoggedIn(p)}
 	v.Modules, v.ModulesOK = p.ModuleTable()
-	p.Doc.Find("form").Each(func(i int, s *goquery.Selection) {
+	p.Doc().Find("form").Each(func(i int, s *goquery.Selection) {
 		// Each form on its own page, so Form's "first match" is that form.
-		sub := &Page{URL: p.URL, Doc: goquery.NewDocumentFromNode(s.Nodes[0])}
+		sub := &Page{URL: p.URL, doc: goquery.NewDocumentFromNode(s.Nodes[0])}
 		f, err := sub.Form("form")
 		if err != nil {
 			v.Forms = append(v.Forms, err.Error())
@@ -69,7 +69,7 @@ func parseWithXNetHTML(t *testing.T, body []byte, u *url.URL) *Page {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Page{URL: u, Doc: doc}
+	return &Page{URL: u, doc: doc}
 }
 
 // treeCases are markup where a naive tree goes wrong: implied ends, tables without tbody, entities.
@@ -189,7 +189,7 @@ func BenchmarkParsePage(b *testing.B) {
 		b.SetBytes(int64(len(body)))
 		for b.Loop() {
 			doc, _ := goquery.NewDocumentFromReader(bytes.NewReader(body))
-			_ = LoggedIn(&Page{URL: u, Doc: doc})
+			_ = LoggedIn(&Page{URL: u, doc: doc})
 		}
 	})
 }
@@ -201,7 +201,7 @@ func TestTreeDepthIsBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	depth := 0
-	for n := p.Doc.Nodes[0]; n != nil; n = n.LastChild {
+	for n := p.Doc().Nodes[0]; n != nil; n = n.LastChild {
 		depth++
 	}
 	if depth > maxTreeDepth+8 {
