@@ -20,10 +20,7 @@ import (
 func bigFleet(b *testing.B, n int) *fixture {
 	b.Helper()
 	fx := newFixture(b, seisim.Generate(40, 3))
-	byName := map[string]map[string]probe.Result{}
-	for _, tg := range fx.targets {
-		byName[tg.Name] = fx.latest.Results(tg.Name)
-	}
+	byName := fx.raw
 	targets := make([]probe.Target, n)
 	for i := range targets {
 		tmpl := fx.targets[i%len(fx.targets)]

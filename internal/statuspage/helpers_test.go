@@ -36,6 +36,9 @@ type fixture struct {
 	latest  *latest.Latest
 	alerts  *alerting.Manager
 	probers []collectors.Prober
+	// raw are the last Results per instance and probe, as the probers returned them.
+	rawMu sync.Mutex
+	raw   map[string]map[string]probe.Result
 }
 
 var fixtureRules = []config.Rule{
@@ -109,6 +112,15 @@ func (fx *fixture) probeAll(t testing.TB, targets []probe.Target) {
 			defer wg.Done()
 			for j := range jobs {
 				r := collectors.RunProbe(context.Background(), j.p, j.tg, 3*time.Second)
+				fx.rawMu.Lock()
+				if fx.raw == nil {
+					fx.raw = map[string]map[string]probe.Result{}
+				}
+				if fx.raw[r.Target.Name] == nil {
+					fx.raw[r.Target.Name] = map[string]probe.Result{}
+				}
+				fx.raw[r.Target.Name][r.Probe] = r
+				fx.rawMu.Unlock()
 				fx.latest.HandleResult(r)
 				fx.alerts.HandleResult(r)
 			}
