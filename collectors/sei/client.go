@@ -16,6 +16,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/net/http/httpproxy"
@@ -57,6 +58,9 @@ type Client struct {
 	maxRedirects int
 	dialer       *net.Dialer
 	proxy        func(*url.URL) (*url.URL, error)
+	// scratch holds buffers a body of unknown length (chunked: SEI's pages) is read into before
+	// it is copied out at its exact size.
+	scratch sync.Pool
 }
 
 // NewClient validates the options and loads the CA file once.
@@ -363,7 +367,7 @@ func (s *Session) Do(ctx context.Context, req Request) (*Response, error) {
 			cur = next
 			continue
 		}
-		raw, truncated, rerr := readCapped(resp.Body, s.c.maxBody, resp.ContentLength)
+		raw, truncated, rerr := s.c.readBody(resp.Body, resp.ContentLength)
 		ex.release(rerr == nil && !truncated)
 		end := time.Now()
 		tr.addTo(&out.Timing, end)
@@ -694,6 +698,35 @@ func (t *trace) addTo(tm *Timing, end time.Time) {
 	tm.TLS += elapsed(t.tlsStart, t.tlsDone)
 	tm.Processing += elapsed(t.wrote, t.firstByte)
 	tm.Transfer += elapsed(t.firstByte, end)
+}
+
+// readBody reads a response body of at most maxBody bytes; truncated says it was longer. A body
+// of known length is read into a buffer of that size. One of unknown length goes through a pooled
+// scratch buffer and is copied out at its size: growing a fresh buffer for each of SEI's chunked
+// pages allocated and cleared half again the page, and a third of vigia's garbage was bodies.
+func (c *Client) readBody(r io.Reader, hint int64) ([]byte, bool, error) {
+	if hint > 0 || c.maxBody < 64<<10 {
+		return readCapped(r, c.maxBody, hint)
+	}
+	bp, _ := c.scratch.Get().(*bytes.Buffer)
+	if bp == nil {
+		bp = bytes.NewBuffer(make([]byte, 0, 64<<10))
+	}
+	bp.Reset()
+	_, err := bp.ReadFrom(io.LimitReader(r, c.maxBody+1))
+	b := bp.Bytes()
+	truncated := int64(len(b)) > c.maxBody
+	if truncated {
+		b, err = b[:c.maxBody], nil
+	}
+	out := bytes.Clone(b)
+	if out == nil {
+		out = []byte{}
+	}
+	if bp.Cap() <= 1<<20 {
+		c.scratch.Put(bp)
+	}
+	return out, truncated, err
 }
 
 // readCapped reads at most max bytes and says whether more was available. hint (Content-Length, or
