@@ -5,7 +5,9 @@
 //	seisim --fleet internal/seisim/testdata/fleet-demo.yaml --ports 20000 --tls
 //
 // Instances are reachable at http://LISTEN/<name>/sei/ (path prefix), at http://<name>.<any>/sei/
-// through LISTEN (Host header), and with --ports BASE at http://127.0.0.1:BASE+i/sei/.
+// through LISTEN (Host header), and with --ports BASE at http://127.0.0.1:BASE+i/sei/. With
+// --hosts N the shared listener also answers on 127.0.1.1 … and --print-targets spreads the fleet
+// over those addresses (vigia-bench uses it: a real fleet is many hosts, not one address and port).
 package main
 
 import (
@@ -40,7 +42,7 @@ func main() {
 type config struct {
 	fleet, listen, printTargets string
 	pprofListen                 string
-	generate, ports             int
+	generate, ports, hosts      int
 	seed                        int64
 	tls                         bool
 	authDelay                   time.Duration
@@ -55,6 +57,7 @@ func run(ctx context.Context, args []string) error {
 	fs.Int64Var(&c.seed, "seed", 1, "seed for --generate")
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:8480", "shared listener (path-prefix and Host routing)")
 	fs.IntVar(&c.ports, "ports", 0, "also give instance i its own listener on 127.0.0.1:PORTS+i")
+	fs.IntVar(&c.hosts, "hosts", 0, "also serve the shared listener's port on N more loopback addresses (127.0.1.1, 127.0.1.2, ...) and spread --print-targets over them, so a load test reaches many hosts as in production rather than one address and port")
 	fs.BoolVar(&c.tls, "tls", false, "serve HTTPS with self-signed certificates (per instance with --ports, expiring per faults.tls_expires_in)")
 	fs.DurationVar(&c.authDelay, "wssei-auth-delay", seisim.DefaultWSSEIAuthDelay, "sleep of mod-wssei POST /autenticar")
 	fs.StringVar(&c.printTargets, "print-targets", "", "write a vigia targets YAML for the fleet to FILE and continue")
@@ -103,7 +106,11 @@ func run(ctx context.Context, args []string) error {
 	var shared *tls.Certificate
 	if c.tls {
 		host, _, _ := net.SplitHostPort(c.listen)
-		cert, err := seisim.SelfSignedCert([]string{host, "localhost", "*.seisim.test"}, time.Now().Add(365*24*time.Hour))
+		names := []string{host, "localhost", "*.seisim.test"}
+		for k := range c.hosts {
+			names = append(names, spreadHost(k))
+		}
+		cert, err := seisim.SelfSignedCert(names, time.Now().Add(365*24*time.Hour))
 		if err != nil {
 			return err
 		}
@@ -111,6 +118,17 @@ func run(ctx context.Context, args []string) error {
 	}
 	if err := start(c.listen, sim.Handler(), shared); err != nil {
 		return err
+	}
+	if c.hosts > 0 {
+		_, port, err := net.SplitHostPort(c.listen)
+		if err != nil {
+			return fmt.Errorf("--listen %s: %w", c.listen, err)
+		}
+		for k := range c.hosts {
+			if err := start(net.JoinHostPort(spreadHost(k), port), sim.Handler(), shared); err != nil {
+				return err
+			}
+		}
 	}
 	if c.pprofListen != "" {
 		mux := http.NewServeMux()
@@ -152,6 +170,11 @@ func run(ctx context.Context, args []string) error {
 	return nil
 }
 
+// spreadHost is the k-th extra loopback address of --hosts: 127.0.1.1, ..., 127.0.1.254, 127.0.2.1, ...
+func spreadHost(k int) string {
+	return fmt.Sprintf("127.0.%d.%d", 1+k/254, 1+k%254)
+}
+
 func shutdown(servers []*http.Server) {
 	// Hung instances hold their requests until clients give up: give them a moment, then close.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -179,6 +202,10 @@ func writeTargets(c config, fleet seisim.Fleet) error {
 	tf := fleet.Targets(func(i int, in seisim.Instance) string {
 		if c.ports > 0 {
 			return scheme(c) + "://127.0.0.1:" + strconv.Itoa(c.ports+i)
+		}
+		if c.hosts > 0 {
+			_, port, _ := net.SplitHostPort(c.listen)
+			return scheme(c) + "://" + net.JoinHostPort(spreadHost(i%c.hosts), port) + "/" + in.Name
 		}
 		return scheme(c) + "://" + c.listen + "/" + in.Name
 	})

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -106,6 +107,67 @@ func TestRunServesFleetWithPortsTLSAndTargets(t *testing.T) {
 	}
 	if len(tf.Instances) != 50 || tf.Instances[10].URL != "https://127.0.0.1:"+strconv.Itoa(ports+10) || tf.Instances[0].Owner != "MGI" {
 		t.Errorf("targets: %d, %+v", len(tf.Instances), tf.Instances[10])
+	}
+}
+
+// --hosts spreads the fleet over loopback addresses, each serving every instance.
+func TestRunSpreadsTargetsOverHosts(t *testing.T) {
+	dir := t.TempDir()
+	targets := filepath.Join(dir, "targets.yaml")
+	port := strconv.Itoa(freePort(t, 1))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--generate", "300", "--listen", "127.0.0.1:" + port, "--hosts", "260", "--print-targets", targets})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+	var data []byte
+	var err error
+	for i := 0; i < 200; i++ {
+		if data, err = os.ReadFile(targets); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tf seisim.TargetsFile
+	if err := yaml.Unmarshal(data, &tf); err != nil {
+		t.Fatal(err)
+	}
+	hosts := map[string]bool{}
+	for _, in := range tf.Instances {
+		u, err := url.Parse(in.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hosts[u.Hostname()] = true
+	}
+	if len(tf.Instances) != 300 || len(hosts) != 260 || !hosts["127.0.1.1"] || !hosts["127.0.2.6"] {
+		t.Fatalf("%d targets over %d hosts", len(tf.Instances), len(hosts))
+	}
+	c := &http.Client{Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, in := range []seisim.TargetsFile{{Instances: tf.Instances[:1]}, {Instances: tf.Instances[259:260]}} {
+		var res *http.Response
+		for i := 0; i < 100; i++ {
+			if res, err = c.Get(in.Instances[0].URL + "/sei/"); err == nil {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusFound || !strings.Contains(res.Header.Get("Location"), "/"+in.Instances[0].Name+"/sip/login.php") {
+			t.Errorf("%s: %d %q", in.Instances[0].URL, res.StatusCode, res.Header.Get("Location"))
+		}
 	}
 }
 

@@ -50,6 +50,7 @@ func main() {
 	bin := flag.String("bin", "bin", "directory with the vigia and seisim binaries")
 	jsonOut := flag.String("json", "bench-results.json", "where to write the JSON results")
 	concurrency := flag.Int("concurrency", 0, "vigia global.concurrency (0: vigia's default)")
+	hosts := flag.Int("hosts", 254, "loopback addresses seisim spreads the fleet over (seisim --hosts): a real fleet is many hosts; every connection to one address and port makes the kernel search for a free source port among tens of thousands in TIME_WAIT, a cost production never pays (0: one address)")
 	profile := flag.String("profile", "", "directory for CPU profiles of the window (cpu-N.pprof for vigia, seisim-cpu-N.pprof) and vigia's heap profile at its end (heap-N.pprof)")
 	flag.Parse()
 
@@ -60,7 +61,7 @@ func main() {
 			fatal("bad size %q", s)
 		}
 		fmt.Fprintf(os.Stderr, "bench: %d instances (warmup %s, window %s)...\n", n, *warmup, *window)
-		r, err := run(*bin, n, strings.Split(*probes, ","), *interval, *warmup, *window, *concurrency, *profile)
+		r, err := run(*bin, n, strings.Split(*probes, ","), *interval, *warmup, *window, *concurrency, *hosts, *profile)
 		if err != nil {
 			fatal("%d instances: %v", n, err)
 		}
@@ -88,7 +89,7 @@ func freePort() int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-func run(bin string, n int, probes []string, interval, warmup, window time.Duration, concurrency int, profile string) (result, error) {
+func run(bin string, n int, probes []string, interval, warmup, window time.Duration, concurrency, hosts int, profile string) (result, error) {
 	r := result{Instances: n, ProbesPerInstance: len(probes), IntervalSeconds: interval.Seconds()}
 	dir, err := os.MkdirTemp("", "vigia-bench")
 	if err != nil {
@@ -99,6 +100,9 @@ func run(bin string, n int, probes []string, interval, warmup, window time.Durat
 	targets := filepath.Join(dir, "targets.yaml")
 	seiArgs := []string{"--generate", strconv.Itoa(n), "--seed", "1",
 		"--listen", fmt.Sprintf("127.0.0.1:%d", seiPort), "--wssei-auth-delay", "0", "--print-targets", targets}
+	if hosts > 0 {
+		seiArgs = append(seiArgs, "--hosts", strconv.Itoa(hosts))
+	}
 	if profile != "" {
 		seiArgs = append(seiArgs, "--debug.pprof-listen", fmt.Sprintf("127.0.0.1:%d", seiPprofPort))
 	}

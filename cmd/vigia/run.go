@@ -6,10 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -35,7 +33,6 @@ func runCmd(args []string, _, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "vigia:", err)
 		return 2
 	}
-	tuneGC(log)
 	d, err := daemon.New(daemon.Options{ConfigFile: *cfgFile, Listen: *listen, Shard: *shard,
 		Version: version, Logger: log, ShutdownTimeout: *shutdown, Pprof: *pprofOn})
 	if err != nil {
@@ -73,17 +70,3 @@ func runCmd(args []string, _, stderr io.Writer) int {
 	return 0
 }
 
-// defaultGCPercent is GOGC when the environment does not set it. vigia's live heap is small (the
-// latest result per instance and probe) and its garbage is per-probe pages, so at the default 100
-// the collector ran about a quarter of vigia's CPU at 10,000 instances; 200 cut that by about 40%
-// for a heap that stays well under the memory budget. GOMEMLIMIT, when set (the Helm chart sets it
-// from the container's memory limit), still caps the heap.
-const defaultGCPercent = 200
-
-func tuneGC(log *slog.Logger) {
-	if os.Getenv("GOGC") != "" {
-		return
-	}
-	debug.SetGCPercent(defaultGCPercent)
-	log.Debug("garbage collector tuned", "gogc", defaultGCPercent)
-}
