@@ -69,4 +69,3 @@ func runCmd(args []string, _, stderr io.Writer) int {
 	}
 	return 0
 }
-
