@@ -176,11 +176,21 @@ func BenchmarkParsePage(b *testing.B) {
 	}
 	body := DecodeBody(raw, "text/html; charset=iso-8859-1")
 	u, _ := url.Parse("https://sei.exemplo.gov.br/sei/")
+	// LoggedIn asks four simple selectors: the element index answers them.
+	b.Run("index", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			p, _ := ParsePage(body, u)
+			_ = LoggedIn(p)
+		}
+	})
 	b.Run("tree", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(body)))
 		for b.Loop() {
 			p, _ := ParsePage(body, u)
+			p.Doc()
 			_ = LoggedIn(p)
 		}
 	})
