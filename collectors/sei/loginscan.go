@@ -44,7 +44,7 @@ func scanLogin(body []byte, base *url.URL) loginFacts {
 		if kind == tokStart || kind == tokSelfClosing {
 			name := formTag(l.b[l.data.start:l.data.end])
 			attrs := lexAttrList{l}
-			if id, ok := attrs.get("id"); ok {
+			if id, ok := attrs.view("id"); ok { // compared only: a view of the page
 				switch id {
 				case "lnkInfraSairSistema":
 					f.loggedIn = true
@@ -59,15 +59,15 @@ func scanLogin(body []byte, base *url.URL) loginFacts {
 			}
 			switch name {
 			case "input":
-				switch n, _ := attrs.get("name"); n {
+				switch n, _ := attrs.view("name"); n {
 				case "txtCaptcha", "txtInfraCaptcha", "txtCaptchaConfirmacao":
 					f.captcha = true
 				case "txtCodigoAcesso", "txtCodigo2FA":
 					f.twoFactor = true
 				}
 			case "form":
-				id, _ := attrs.get("id")
-				fname, _ := attrs.get("name")
+				id, _ := attrs.view("id")
+				fname, _ := attrs.view("name")
 				if id == "frmLogin" || fname == "frmLogin" {
 					f.loginForm = true
 				}

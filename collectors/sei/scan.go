@@ -3,6 +3,7 @@ package sei
 import (
 	"bytes"
 	"strings"
+	"unsafe"
 
 	"golang.org/x/net/html"
 )
@@ -66,10 +67,12 @@ func ScanVersions(body []byte) VersionScan {
 			// The scan runs on raw bytes; SEI pages are ISO-8859-1, so a title that is not UTF-8
 			// is decoded as a browser would before it reaches an error message or the status page.
 			v.Title = string(DecodeBody(title, "text/html; charset=utf-8"))
-			v.AssetSEI = votes.sei.best()
-			v.AssetInfra = votes.infra.best()
-			v.AssetHash = votes.hash.best()
-			v.AssetRC = votes.rc
+			// The votes are views of the page (attrView): what the scan returns is copied, so a
+			// result that keeps a version does not keep the page.
+			v.AssetSEI = strings.Clone(votes.sei.best())
+			v.AssetInfra = strings.Clone(votes.infra.best())
+			v.AssetHash = strings.Clone(votes.hash.best())
+			v.AssetRC = strings.Clone(votes.rc)
 			// A process list may well name a "Manutenção" process: body text only counts on a page that
 			// is neither the login page nor a logged-in SEI page.
 			v.Maintenance = hasMaintenanceText(title) ||
@@ -127,24 +130,24 @@ func ScanVersions(body []byte) VersionScan {
 				case attrIs(k, "class"):
 					class = i
 				case attrIs(k, "id"), attrIs(k, "name"):
-					if tag == tagForm && l.attrValue(i) == "frmLogin" {
+					if tag == tagForm && l.attrView(i) == "frmLogin" {
 						v.LoginForm = true
 					}
 				}
 			}
 			switch tag {
 			case tagSpan:
-				inLogo = start && class >= 0 && hasClass([]byte(l.attrValue(class)), "infraTituloLogoSistema")
+				inLogo = start && class >= 0 && hasClass([]byte(l.attrView(class)), "infraTituloLogoSistema")
 			case tagImg:
 				if titleAttr >= 0 && v.TitleVersion == "" {
-					if ver, r, ok := parseTitleVersion(l.attrValue(titleAttr)); ok {
-						v.TitleVersion, v.TitleRC = ver, r
+					if ver, r, ok := parseTitleVersion(l.attrView(titleAttr)); ok {
+						v.TitleVersion, v.TitleRC = strings.Clone(ver), strings.Clone(r)
 					}
 				}
 			}
 			if src >= 0 && (tag == tagLink || tag == tagScript || tag == tagImg) {
 				if sv := l.b[l.attrs[src][1].start:l.attrs[src][1].end]; bytes.IndexByte(sv, '?') >= 0 {
-					classifyAsset(l.attrValue(src), &v, &votes)
+					classifyAsset(l.attrView(src), &v, &votes)
 				}
 			}
 		}
@@ -167,6 +170,17 @@ func (l *lexer) text() []byte {
 		t = []byte(html.UnescapeString(string(t)))
 	}
 	return t
+}
+
+// attrView is attrValue without a copy when the value needs none: the string shares the page's
+// bytes, so a caller that keeps it past the scan clones it.
+func (l *lexer) attrView(i int) string {
+	a := l.attrs[i]
+	val := l.b[a[1].start:a[1].end]
+	if bytes.IndexByte(val, '&') < 0 && bytes.IndexByte(val, '\r') < 0 && bytes.IndexByte(val, 0) < 0 {
+		return unsafe.String(unsafe.SliceData(val), len(val))
+	}
+	return l.attrValue(i)
 }
 
 // attrValue is the i-th attribute's value of the current tag as the tokenizer's TagAttr gives it.
