@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"testing"
+
+	"github.com/andybalholm/cascadia"
 )
 
 // indexCases are pages whose markup the element index must read as the tree does.
@@ -129,4 +131,19 @@ func BenchmarkLandingQueries(b *testing.B) {
 			}
 		})
 	}
+}
+
+// FuzzSimpleSelectorIsCSS: every selector the index takes is one cascadia parses, so the index
+// never answers for a selector the DOM path would reject.
+func FuzzSimpleSelectorIsCSS(f *testing.F) {
+	for _, sel := range append(append([]string{}, indexSelectors...), "a[x=\"]\"]", "#a-", ".-a", "a[b='c d']", "[x~=y]", "a , b", ",a", "a,,b", "#x#y.z") {
+		f.Add(sel)
+	}
+	f.Fuzz(func(t *testing.T, sel string) {
+		if _, ok := parseSimple(sel); ok {
+			if _, err := cascadia.ParseGroup(sel); err != nil {
+				t.Fatalf("%q is simple but cascadia rejects it: %v", sel, err)
+			}
+		}
+	})
 }
