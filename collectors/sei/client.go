@@ -195,6 +195,9 @@ type Request struct {
 	Header http.Header
 	// NoFollow returns the first response even when it is a redirect.
 	NoFollow bool
+	// Discard reads the final body to its end (so the connection is reused) without keeping it:
+	// Response.Raw is empty. For answers nobody reads, such as the login page after a logout.
+	Discard bool
 }
 
 // Hop is one response of a redirect chain.
@@ -367,7 +370,16 @@ func (s *Session) Do(ctx context.Context, req Request) (*Response, error) {
 			cur = next
 			continue
 		}
-		raw, truncated, rerr := s.c.readBody(resp.Body, resp.ContentLength)
+		var raw []byte
+		var truncated bool
+		var rerr error
+		if req.Discard {
+			var n int64
+			n, rerr = io.Copy(io.Discard, io.LimitReader(resp.Body, s.c.maxBody+1))
+			truncated = n > s.c.maxBody
+		} else {
+			raw, truncated, rerr = s.c.readBody(resp.Body, resp.ContentLength)
+		}
 		ex.release(rerr == nil && !truncated)
 		end := time.Now()
 		tr.addTo(&out.Timing, end)

@@ -113,6 +113,13 @@ func TestSessionLoginFlow(t *testing.T) {
 	if err != nil || !strings.Contains(out.URL.RawQuery, "sair=1") {
 		t.Errorf("logout: %v %v", err, out)
 	}
+	// The page after the logout is read to its end but not kept, and the connection serves on.
+	if out.Status != 200 || len(out.Raw) != 0 || out.Timing.NewConns != 0 {
+		t.Errorf("logout: status %d, %d bytes kept, %d new connections", out.Status, len(out.Raw), out.Timing.NewConns)
+	}
+	if again, err := s.Get(ctx, srv.URL+"/sip/login.php"); err != nil || again.Timing.NewConns != 0 {
+		t.Errorf("after the logout: %v, new connections %v", err, again)
+	}
 
 	// A fresh session shares no cookie with the first.
 	s2 := c.NewSession()

@@ -263,12 +263,13 @@ func LogoutURL(p *Page) string {
 	return u
 }
 
-// LogoutAt follows a logout link LogoutURL found.
+// LogoutAt follows a logout link LogoutURL found, to the page SEI sends a user to after leaving
+// (SIP's login page), which is read but not kept: the response says where the logout ended.
 func LogoutAt(ctx context.Context, s *Session, u string) (*Response, error) {
 	if u == "" {
 		return nil, errors.New("logout link (lnkInfraSairSistema) not found")
 	}
-	r, err := s.Get(ctx, u)
+	r, err := s.Do(ctx, Request{URL: u, Discard: true})
 	if err != nil {
 		return r, fmt.Errorf("logout: %w", err)
 	}
