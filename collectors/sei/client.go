@@ -114,6 +114,8 @@ type Session struct {
 	c    *Client
 	jar  *cookiejar.Jar
 	idle *pconn
+	// wbuf holds the request being written, reused across the session's requests.
+	wbuf []byte
 	// proxied requests go through net/http.
 	tr *http.Transport
 	hc *http.Client
@@ -452,7 +454,10 @@ func (s *Session) send(ctx context.Context, pc *pconn, method string, u *url.URL
 	}
 	// Head and body (a login form is a few hundred bytes) go out in one write: one syscall, one
 	// segment.
-	if _, err := pc.conn.Write(append(s.requestHead(method, u, body, hdr), body...)); err != nil {
+	// The request goes out in one write from a buffer the session reuses (Write returns only when
+	// the kernel has the bytes).
+	s.wbuf = append(s.requestHead(s.wbuf[:0], method, u, body, hdr), body...)
+	if _, err := pc.conn.Write(s.wbuf); err != nil {
 		return fail(err)
 	}
 	tr.wrote = time.Now()
@@ -488,8 +493,7 @@ func (s *Session) send(ctx context.Context, pc *pconn, method string, u *url.URL
 }
 
 // requestHead writes an HTTP/1.1 request head the way a browser would send it.
-func (s *Session) requestHead(method string, u *url.URL, body []byte, hdr http.Header) []byte {
-	b := make([]byte, 0, 512)
+func (s *Session) requestHead(b []byte, method string, u *url.URL, body []byte, hdr http.Header) []byte {
 	b = append(b, method...)
 	b = append(b, ' ')
 	b = append(b, u.RequestURI()...)
