@@ -3,7 +3,7 @@
 # prober, the parsers, rule evaluation, shipping — and (2) the fleet benchmark: seisim and vigia as
 # separate processes with 1,000, 10,000 and 30,000 instances, all four probes every 60 s, vigia's
 # CPU, RSS, probe rate, start lag and allocations per probe read from /proc and its /metrics.
-# About 6½ minutes on 2 cores (the issue asks for under 10). Results: bench-results.json and /tmp/vigia-bench.txt.
+# About 8 minutes on 2 cores (the issue asks for under 10). Results: bench-results.json and /tmp/vigia-bench.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${BENCH_OUT:-/tmp/vigia-bench.txt}
