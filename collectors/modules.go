@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -219,32 +218,29 @@ func (p *ModulesProber) checkLoggedIn(ctx context.Context, s *sei.Session, t pro
 	}
 	logout := lr.LogoutURL
 	defer func() { _, _ = sei.LogoutAt(ctx, s, logout) }()
-	// The landing page is read with the lexer; its body and the login page go with this frame.
-	landing := lr.Landing
-	lr = nil
-	text := sei.DOMText(landing)
-	scan := sei.ScanVersions(text)
+	page := lr.LandingPage() // answered from its element index: no DOM is built
+	scan := sei.ScanVersions(sei.DOMText(lr.Landing))
 	p.opts.LoggedIn.Record(t.Name, probe.Modules, scan, time.Now())
 	if v := scan.TitleVersion; v != "" && run.sei == "" {
 		run.sei = v
 	}
-	facts := sei.ScanLanding(text, landing.URL, func(acao string) bool { _, ok := p.cat.KeyForAction(acao); return ok })
 	run.menuSeen = true
-	for _, a := range facts.Actions {
+	for _, a := range page.Actions() {
 		if k, ok := p.cat.KeyForAction(a); ok {
 			run.get(k)
 		}
 	}
-	for _, d := range facts.ModuleDirs {
+	for _, d := range page.ModuleDirs() {
 		if k, ok := p.cat.KeyForDir(d); ok {
 			run.get(k)
 		}
 	}
-	base := landing.URL
-	landing, text = nil, nil
-	p.checkMenuPages(ctx, s, base, facts.ActionLinks, run)
-	listURL := facts.ModuleList
-	if listURL == "" {
+	menu := p.menuLinks(page)
+	listURL, hasList := page.Link(`a[href*="acao=modulo_listar"]`)
+	// From here on only strings of their own are used, not the login and landing pages, which the
+	// collector may free while the menu pages of a slow instance take seconds.
+	p.checkMenuPages(ctx, s, menu, run)
+	if !hasList {
 		return ""
 	}
 	lresp, err := s.Get(ctx, listURL)
@@ -270,47 +266,56 @@ func (p *ModulesProber) checkLoggedIn(ctx context.Context, s *sei.Session, t pro
 	return ""
 }
 
+// menuLinks is, for each module the menu shows, the first page its menu links to, in menu order.
+func (p *ModulesProber) menuLinks(page *sei.Page) []menuLink {
+	var out []menuLink
+	seen := map[string]bool{}
+	for _, href := range page.Attrs(`a[href*="acao="]`, "href") {
+		k, ok := p.cat.KeyForAction(sei.ActionOf(href))
+		if !ok || seen[k] {
+			continue
+		}
+		if abs, err := page.Resolve(href); err == nil {
+			seen[k] = true
+			out = append(out, menuLink{key: k, url: abs})
+		}
+	}
+	return out
+}
+
+type menuLink struct{ key, url string }
+
 // checkMenuPages opens, for each module seen in the menu and not yet checked through a surface of
 // its own, the first page its menu links to (a listing, read-only): a module whose code fails
 // answers 500 or an Infra exception page there.
-func (p *ModulesProber) checkMenuPages(ctx context.Context, s *sei.Session, base *url.URL, hrefs []string, run *modRun) {
-	links := map[string]string{}
-	var order []string
-	for _, href := range hrefs {
-		k, ok := p.cat.KeyForAction(sei.ActionOf(href))
-		if !ok || links[k] != "" {
-			continue
-		}
-		if abs, err := base.Parse(strings.TrimSpace(href)); err == nil {
-			links[k] = abs.String()
-			order = append(order, k)
-		}
-	}
-	for _, k := range order {
-		o := run.get(k)
+func (p *ModulesProber) checkMenuPages(ctx context.Context, s *sei.Session, menu []menuLink, run *modRun) {
+	for _, ml := range menu {
+		o := run.get(ml.key)
 		if o.up != nil {
 			continue
 		}
-		resp, err := s.Get(ctx, links[k])
+		acao := sei.ActionOf(ml.url)
+		resp, err := s.Get(ctx, ml.url)
 		if err != nil {
 			setFalse(&o.up)
-			o.details = append(o.details, "menu page "+sei.ActionOf(links[k])+": "+reason(ctx, err))
+			o.details = append(o.details, "menu page "+acao+": "+reason(ctx, err))
 			continue
 		}
+		mp, perr := sei.ParseResponse(resp)
 		switch {
 		case resp.Status != 200:
 			setFalse(&o.up)
-			o.details = append(o.details, fmt.Sprintf("menu page %s: HTTP %d", sei.ActionOf(links[k]), resp.Status))
-		case sei.ScanErrorPage(sei.DOMText(resp)):
+			o.details = append(o.details, fmt.Sprintf("menu page %s: HTTP %d", acao, resp.Status))
+		case perr != nil || mp.Has("#divInfraExcecao, .infraExcecao"):
 			setFalse(&o.up)
 			msg := "error page"
-			// Only an error page is parsed, for what SEI told the user.
-			if mp, perr := sei.ParseResponse(resp); perr == nil {
+			if perr == nil {
+				// Only an error page gets a DOM, for what SEI told the user.
 				if m := mp.Messages(); len(m) > 0 {
 					msg = m[0]
 				}
 			}
-			o.details = append(o.details, "menu page "+sei.ActionOf(links[k])+": "+msg)
+			o.details = append(o.details, "menu page "+acao+": "+msg)
 		default:
 			o.up = probe.BoolPtr(true)
 		}

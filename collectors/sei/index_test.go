@@ -2,7 +2,9 @@ package sei
 
 import (
 	"fmt"
+	"net/url"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/andybalholm/cascadia"
@@ -21,6 +23,23 @@ var indexCases = map[string]string{
 	"attribute operators":                 `<a href="controlador.php?acao=x" data-x="">1</a><img src="img/a.png"><a href="">2</a><a title="um dois">3</a>`,
 	"forms":                               `<form id=f1 action="?acao=um&amp;x=1" method=post><input type=hidden name=h value=1><select name=s><option value=a>A<option value=b selected>B</select><textarea name=t>x</textarea></form><form id=f2 action="http://[::1"><input name=z></form>`,
 	"form with a form inside":             `<form id=outer action=o><input name=a><form id=inner action=i><input name=b></form><input name=c></form><form id=inner action=again></form>`,
+}
+
+// landingCases are menus and pages with the markup the modules prober reads from the landing page (actions, module directories, menu links, error marker).
+var landingCases = map[string]string{
+	"menu": `<ul id="infraMenu"><li><a href="controlador.php?acao=md_pet_intercorrente_listar&amp;infra_hash=1" link="md_pet_menu">Pet</a>` +
+		`<li><a href="#" link="pen_expedir">PEN</a><li><A HREF="controlador.php?acao=pen_procedimento_expedido_listar#x">x</A>` +
+		`<li><a href="controlador.php?acao=modulo_listar&infra_hash=2">Módulos</a><a>no href</a></ul>` +
+		`<img src="modulos/peticionamento/imagens/a.png"><script src="/sei/modulos/pen/js/x.js?1"></script>` +
+		`<link rel=stylesheet href="modulos/mod-sei-estatisticas/css/e.css"><img data-src="modulos/nope/x.png"><script>var a='<a href="?acao=in_script">';</script>`,
+	"forms nested and self-closing": `<form action="controlador.php?acao=protocolo_pesquisa_rapida&infra_hash=3"><form action="?acao=nested_ignored"></form>` +
+		`<form/><form action="?acao=after_self_closing"></form><form action="?acao=next"></form>`,
+	"acao cut at quote, space and hash": `<a href="x.php?acao=a1'b">1</a><a href="x.php?acao=a2 b">2</a><a href="x.php?acao=a3#b">3</a><a href="x.php?acao=">4</a>`,
+	"module list by onclick":            `<a href="javascript:x()" onclick="location.href='controlador.php?acao=modulo_listar&amp;infra_hash=9'" >Mod</a><a href="controlador.php?acao=modulo_listar&b=1">2</a>`,
+	"entities and textarea":             `<textarea><a href="?acao=in_textarea"></textarea><a href="c.php?acao=x&amp;y=1&lt;">e</a><title><a href="?acao=t"></title>`,
+	"error page":                        `<div id="divInfraExcecao" class="infraExcecao">Erro</div>`,
+	"error class only":                  `<p class=" a infraExcecao\tb">x</p>`,
+	"no error":                          `<p class="infraExcecaoX">x</p><p id="divInfraExcecaoY">y</p>`,
 }
 
 // indexSelectors must all be answered by the index (they are simple), across the page fixtures.
@@ -76,6 +95,16 @@ func TestIndexMatchesDOM(t *testing.T) {
 				if g, w := formString(fast.Form(sel)), formString(dom.Form(sel)); g != w {
 					t.Errorf("Form(%q):\n index %s\n DOM   %s", sel, g, w)
 				}
+			}
+			// What the modules prober reads of a landing page.
+			if g, w := fast.Actions(), dom.Actions(); !slices.Equal(g, w) {
+				t.Errorf("Actions: index %q, DOM %q", g, w)
+			}
+			if g, w := fast.ModuleDirs(), dom.ModuleDirs(); !slices.Equal(g, w) {
+				t.Errorf("ModuleDirs: index %q, DOM %q", g, w)
+			}
+			if g, w := fast.Attrs(`a[href*="acao="]`, "href"), dom.Attrs(`a[href*="acao="]`, "href"); !slices.Equal(g, w) {
+				t.Errorf("Attrs: index %q, DOM %q", g, w)
 			}
 			if fast.doc == nil {
 				answered++
@@ -146,4 +175,12 @@ func FuzzSimpleSelectorIsCSS(f *testing.F) {
 			}
 		}
 	})
+}
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
 }

@@ -281,38 +281,6 @@ func (a lexAttrList) view(key string) (string, bool) {
 	return "", false
 }
 
-// viewIf is view for a caller that only reads values containing marker: a value that cannot
-// contain it once decoded comes back raw (present, but not decoded). Only a character reference
-// other than &amp; can make the marker appear, so SEI's &amp;-joined links are not decoded.
-func (a lexAttrList) viewIf(key, marker string) (string, bool) {
-	l := a.l
-	for _, kv := range l.attrs[:l.nattr] {
-		if k := l.b[kv[0].start:kv[0].end]; len(k) == len(key) && asciiFoldEq(k, key) {
-			raw := l.b[kv[1].start:kv[1].end]
-			v := unsafe.String(unsafe.SliceData(raw), len(raw))
-			if !strings.Contains(v, marker) && onlyAmpRefs(v) {
-				return v, true
-			}
-			return a.view(key)
-		}
-	}
-	return "", false
-}
-
-// onlyAmpRefs says every '&' in s begins "&amp;".
-func onlyAmpRefs(s string) bool {
-	for {
-		i := strings.IndexByte(s, '&')
-		if i < 0 {
-			return true
-		}
-		if !strings.HasPrefix(s[i:], "&amp;") {
-			return false
-		}
-		s = s[i+5:]
-	}
-}
-
 // snapshot copies the attributes newOption reads, for an option whose text comes later.
 func (a lexAttrList) snapshot() attrMap {
 	m := attrMap{}

@@ -291,6 +291,31 @@ func (p *Page) Messages() []string {
 	return out
 }
 
+// each calls fn with the attributes of every element the selector matches, in document order,
+// from the element index when it can answer and from the DOM otherwise.
+func (p *Page) each(selector string, fn func(tag string, a attrReader)) {
+	if x, ss, ok := p.indexed(selector); ok {
+		for i := range x.elems {
+			if e := &x.elems[i]; ss.match(x, e) {
+				fn(x.src[e.name.start:e.name.end], elemAttrs{x, e})
+			}
+		}
+		return
+	}
+	p.find(selector).Each(func(_ int, s *goquery.Selection) { fn(goquery.NodeName(s), domAttrs{s}) })
+}
+
+// Attrs is the attribute of every match that has it, in document order.
+func (p *Page) Attrs(selector, attr string) []string {
+	var out []string
+	p.each(selector, func(_ string, a attrReader) {
+		if v, ok := a.get(attr); ok {
+			out = append(out, v)
+		}
+	})
+	return out
+}
+
 // Actions lists the distinct acao= values of the page's links and menu entries (menu items carry
 // them in href and in a link attribute). Module menus are recognisable by their prefixes (md_pet_,
 // pen_, md_wssei_).
@@ -303,52 +328,61 @@ func (p *Page) Actions() []string {
 			out = append(out, a)
 		}
 	}
-	p.Doc().Find("a[href], a[link], form[action]").Each(func(_ int, s *goquery.Selection) {
-		if l, ok := s.Attr("link"); ok {
+	p.each("a[href], a[link], form[action]", func(_ string, a attrReader) {
+		if l, ok := a.get("link"); ok {
 			add(l)
 		}
-		for _, attr := range []string{"href", "action"} {
-			h, ok := s.Attr(attr)
-			if !ok {
-				continue
-			}
-			if i := strings.Index(h, "acao="); i >= 0 {
-				a := h[i+5:]
-				if j := strings.IndexAny(a, "&#'\" "); j >= 0 {
-					a = a[:j]
-				}
-				add(a)
+		for _, attr := range [...]string{"href", "action"} {
+			if h, ok := a.get(attr); ok {
+				add(ActionOf(h))
 			}
 		}
 	})
 	return out
 }
 
+// ActionOf is the acao= value in a link ("" for none): the controller action SEI runs.
+func ActionOf(h string) string {
+	i := strings.Index(h, "acao=")
+	if i < 0 {
+		return ""
+	}
+	a := h[i+5:]
+	if j := strings.IndexAny(a, "&#'\" "); j >= 0 {
+		a = a[:j]
+	}
+	return a
+}
+
 // ModuleDirs lists the module directories the page loads assets from (".../modulos/<dir>/...").
 func (p *Page) ModuleDirs() []string {
 	seen := map[string]bool{}
 	var out []string
-	p.Doc().Find("img[src], script[src], link[href]").Each(func(_ int, s *goquery.Selection) {
-		ref, ok := s.Attr("src")
+	p.each("img[src], script[src], link[href]", func(_ string, a attrReader) {
+		ref, ok := a.get("src")
 		if !ok {
-			ref, _ = s.Attr("href")
+			ref, _ = a.get("href")
 		}
-		i := strings.Index(ref, "modulos/")
-		if i < 0 {
-			return
-		}
-		d := ref[i+len("modulos/"):]
-		j := strings.IndexByte(d, '/')
-		if j <= 0 {
-			return
-		}
-		d = d[:j]
-		if !seen[d] {
+		if d := moduleDir(ref); d != "" && !seen[d] {
 			seen[d] = true
 			out = append(out, d)
 		}
 	})
 	return out
+}
+
+// moduleDir is <dir> in a reference to modulos/<dir>/…; "" for none.
+func moduleDir(ref string) string {
+	i := strings.Index(ref, "modulos/")
+	if i < 0 {
+		return ""
+	}
+	d := ref[i+len("modulos/"):]
+	j := strings.IndexByte(d, '/')
+	if j <= 0 {
+		return ""
+	}
+	return d[:j]
 }
 
 // Field is one form control that would be submitted.
