@@ -176,7 +176,6 @@ func finish(r *probe.Result) {
 	}
 }
 
-// recordFetch records the main request's status, latency split and certificate expiry.
 // openEntry opens the instance's /sei/ (which redirects to SIP's login page), as the version and
 // modules probes do first, and records the fetch on r. ok is false when r already says why the run
 // ends there: down, in maintenance, or an HTTP error.
@@ -210,6 +209,7 @@ func openEntry(ctx context.Context, s *sei.Session, t probe.Target, r *probe.Res
 	return entry, scan, true
 }
 
+// recordFetch records the main request's status, latency split and certificate expiry.
 func recordFetch(r *probe.Result, resp *sei.Response) {
 	if resp.Status != 0 {
 		r.SetValue(ValueHTTPStatusCode, float64(resp.Status))

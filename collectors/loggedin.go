@@ -45,11 +45,12 @@ type LoggedInPages struct {
 // NewLoggedInPages returns an empty store.
 func NewLoggedInPages() *LoggedInPages { return &LoggedInPages{m: map[string]LoggedInPage{}} }
 
-// Record keeps what a logged-in page of instance says, when it shows an SEI version at all. The
-// strings are copied: a scan may point into the page's body, which must not outlive the run.
-func (s *LoggedInPages) Record(instance, by string, v sei.VersionScan, at time.Time) {
+// Record keeps what a logged-in page of instance says, when it shows an SEI version at all, and
+// says whether it did. The strings are copied: a scan may point into the page's body, which must
+// not outlive the run.
+func (s *LoggedInPages) Record(instance, by string, v sei.VersionScan, at time.Time) bool {
 	if s == nil || (v.TitleVersion == "" && v.AssetSEI == "" && v.LogoVersion == "") {
-		return
+		return false
 	}
 	p := LoggedInPage{At: at, By: by,
 		TitleVersion: strings.Clone(v.TitleVersion), AssetSEI: strings.Clone(v.AssetSEI),
@@ -60,6 +61,7 @@ func (s *LoggedInPages) Record(instance, by string, v sei.VersionScan, at time.T
 		s.m[instance] = p
 	}
 	s.mu.Unlock()
+	return true
 }
 
 // Seen returns the instance's last logged-in page when it is at most maxAge old at now.

@@ -151,8 +151,9 @@ func DefaultScenario() *Scenario {
 // compiledStep holds a step's parsed templates.
 type compiledStep struct {
 	Step
-	// needPage says a later step takes a link or form from this step's page.
-	needPage bool
+	// needPage says a later step takes a link or form from this step's page; keepPage that a
+	// step after the next names it in request.from, so the run keeps it past the next step.
+	needPage, keepPage bool
 	ifTpl    *template.Template
 	pathTpl  *template.Template
 	fields   map[string]*template.Template
@@ -268,6 +269,7 @@ func (s *Scenario) compile() ([]compiledStep, error) {
 					src = j
 				}
 			}
+			out[src].keepPage = true
 		}
 		out[src].needPage = true
 	}
@@ -426,14 +428,8 @@ func (p *SyntheticProber) Probe(ctx context.Context, t probe.Target) (r probe.Re
 		"Username": t.Credentials.Username, "Password": t.Credentials.Password.Reveal(),
 		"Orgao": t.Credentials.Orgao, "Search": p.opts.Search,
 	}
-	// Only pages a later step names in request.from are kept past the next step: a run on a slow
-	// instance holds its pages until it ends, and many such runs are in flight on a large fleet.
-	referenced := map[string]bool{}
-	for _, st := range p.steps {
-		if st.Request.From != "" {
-			referenced[st.Request.From] = true
-		}
-	}
+	// Only pages a later step names in request.from (keepPage) are kept past the next step: a run
+	// on a slow instance holds its pages until it ends, and many such runs are in flight.
 	pages := map[string]*stepPage{}
 	var prev *stepPage
 	failed, recorded := false, false
@@ -505,12 +501,9 @@ func (p *SyntheticProber) Probe(ctx context.Context, t probe.Target) (r probe.Re
 		}
 		r.Steps = append(r.Steps, step)
 		if err == nil && !recorded && p.opts.LoggedIn != nil && seiPage(sp.resp) {
-			if v := sei.ScanVersions(sp.resp.Text()); v.TitleVersion != "" || v.AssetSEI != "" {
-				p.opts.LoggedIn.Record(t.Name, probe.Synthetic, v, time.Now())
-				recorded = true
-			}
+			recorded = p.opts.LoggedIn.Record(t.Name, probe.Synthetic, sei.ScanVersions(sp.resp.Text()), time.Now())
 		}
-		if referenced[st.Name] {
+		if st.keepPage {
 			pages[st.Name] = sp
 		}
 		prev = sp

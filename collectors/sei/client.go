@@ -452,10 +452,8 @@ func (s *Session) send(ctx context.Context, pc *pconn, method string, u *url.URL
 		pc.close()
 		return ex, err
 	}
-	// Head and body (a login form is a few hundred bytes) go out in one write: one syscall, one
-	// segment.
-	// The request goes out in one write from a buffer the session reuses (Write returns only when
-	// the kernel has the bytes).
+	// Head and body (a login form is a few hundred bytes) go out in one write, one segment, from a
+	// buffer the session reuses (Write returns only when the kernel has the bytes).
 	s.wbuf = append(s.requestHead(s.wbuf[:0], method, u, body, hdr), body...)
 	if _, err := pc.conn.Write(s.wbuf); err != nil {
 		return fail(err)

@@ -249,7 +249,7 @@ func lexTokenOf(l *lexer, k tokKind) string {
 	s := fmt.Sprintf("start(%v) %s", k == tokSelfClosing, asciiLower(bytes.ReplaceAll(l.b[l.data.start:l.data.end], []byte{0}, []byte("\uFFFD"))))
 	for i, a := range l.attrs[:l.nattr] {
 		key := asciiLower(bytes.ReplaceAll(l.b[a[0].start:a[0].end], []byte{0}, []byte("\uFFFD")))
-		s += fmt.Sprintf(" %q=%q", key, l.attrValue(i))
+		s += fmt.Sprintf(" %q=%q", key, l.attrView(i))
 	}
 	return s
 }

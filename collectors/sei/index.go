@@ -147,13 +147,7 @@ func (a elemAttrs) get(key string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	if strings.IndexByte(v, '&') >= 0 {
-		v = unescapeAttr(v)
-	}
-	if strings.IndexByte(v, '\r') >= 0 || strings.IndexByte(v, 0) >= 0 {
-		v = cleanText(v)
-	}
-	return v, true
+	return attrText(v), true
 }
 
 func asciiFoldEqString(s, lower string) bool {
@@ -326,10 +320,7 @@ func (c compound) match(x *pageIndex, e *elem) bool {
 		if cond.op == "" {
 			continue
 		}
-		if strings.IndexByte(v, '&') >= 0 || strings.IndexByte(v, '\r') >= 0 || strings.IndexByte(v, 0) >= 0 {
-			v, _ = a.get(cond.name)
-		}
-		if !cond.holds(v) {
+		if !cond.holds(attrText(v)) {
 			return false
 		}
 	}

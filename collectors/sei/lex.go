@@ -216,6 +216,8 @@ func commentEnd(b []byte, i int) int {
 	return len(b)
 }
 
+var rawTags = [...]string{"iframe", "noembed", "noframes", "noscript", "plaintext", "script", "style", "textarea", "title", "xmp"}
+
 // rawTagOf names the elements whose content the tokenizer reads as raw text or RCDATA.
 func rawTagOf(name []byte) string {
 	if len(name) < 3 || len(name) > 9 {
@@ -228,28 +230,11 @@ func rawTagOf(name []byte) string {
 		}
 		low[i] = c
 	}
-	// Constants are returned so the conversion in the switch does not escape (no allocation per tag).
-	switch string(low[:len(name)]) {
-	case "iframe":
-		return "iframe"
-	case "noembed":
-		return "noembed"
-	case "noframes":
-		return "noframes"
-	case "noscript":
-		return "noscript"
-	case "plaintext":
-		return "plaintext"
-	case "script":
-		return "script"
-	case "style":
-		return "style"
-	case "textarea":
-		return "textarea"
-	case "title":
-		return "title"
-	case "xmp":
-		return "xmp"
+	// The constant is returned, not the conversion, so nothing escapes: no allocation per tag.
+	for _, t := range rawTags {
+		if string(low[:len(name)]) == t {
+			return t
+		}
 	}
 	return ""
 }

@@ -249,36 +249,32 @@ func formTag(b []byte) string {
 type lexAttrList struct{ l *lexer }
 
 func (a lexAttrList) get(key string) (string, bool) {
-	l := a.l
-	for _, kv := range l.attrs[:l.nattr] {
-		if k := l.b[kv[0].start:kv[0].end]; len(k) == len(key) && asciiFoldEq(k, key) {
-			val := string(l.b[kv[1].start:kv[1].end])
-			if strings.IndexByte(val, '&') >= 0 {
-				val = unescapeAttr(val)
-			}
-			if strings.IndexByte(val, '\r') >= 0 || strings.IndexByte(val, 0) >= 0 {
-				val = cleanText(val)
-			}
-			return val, true
-		}
+	raw, ok := a.raw(key)
+	if !ok {
+		return "", false
 	}
-	return "", false
+	return attrText(string(raw)), true
 }
 
 // view is get without a copy when the value needs no decoding: the string shares the page's
 // bytes, so a caller that keeps it past the scan clones it.
 func (a lexAttrList) view(key string) (string, bool) {
+	raw, ok := a.raw(key)
+	if !ok {
+		return "", false
+	}
+	return attrText(unsafe.String(unsafe.SliceData(raw), len(raw))), true
+}
+
+// raw is the attribute's value as written (the first of repeated attributes, as the tree keeps).
+func (a lexAttrList) raw(key string) ([]byte, bool) {
 	l := a.l
 	for _, kv := range l.attrs[:l.nattr] {
 		if k := l.b[kv[0].start:kv[0].end]; len(k) == len(key) && asciiFoldEq(k, key) {
-			raw := l.b[kv[1].start:kv[1].end]
-			if bytes.IndexByte(raw, '&') >= 0 || bytes.IndexByte(raw, '\r') >= 0 || bytes.IndexByte(raw, 0) >= 0 {
-				return a.get(key)
-			}
-			return unsafe.String(unsafe.SliceData(raw), len(raw)), true
+			return l.b[kv[1].start:kv[1].end], true
 		}
 	}
-	return "", false
+	return nil, false
 }
 
 // snapshot copies the attributes newOption reads, for an option whose text comes later.

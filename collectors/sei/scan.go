@@ -172,44 +172,12 @@ func (l *lexer) text() []byte {
 	return t
 }
 
-// attrView is attrValue without a copy when the value needs none: the string shares the page's
-// bytes, so a caller that keeps it past the scan clones it.
+// attrView is the i-th attribute's value of the current tag (attrText), without a copy when it
+// needs no decoding: the string then shares the page's bytes, so a caller that keeps it past the
+// scan clones it.
 func (l *lexer) attrView(i int) string {
-	a := l.attrs[i]
-	val := l.b[a[1].start:a[1].end]
-	if bytes.IndexByte(val, '&') < 0 && bytes.IndexByte(val, '\r') < 0 && bytes.IndexByte(val, 0) < 0 {
-		return unsafe.String(unsafe.SliceData(val), len(val))
-	}
-	return l.attrValue(i)
-}
-
-// attrValue is the i-th attribute's value of the current tag as the tokenizer's TagAttr gives it.
-// Only a value with a character reference, CR or NUL needs the tokenizer's rules (references in
-// attribute values have rules of their own); those are rare in the attributes the scan reads, and
-// for them the raw tag is read again by the tokenizer itself.
-func (l *lexer) attrValue(i int) string {
-	a := l.attrs[i]
-	val := l.b[a[1].start:a[1].end]
-	if bytes.IndexByte(val, '&') < 0 && bytes.IndexByte(val, '\r') < 0 && bytes.IndexByte(val, 0) < 0 {
-		return string(val)
-	}
-	key := l.b[a[0].start:a[0].end]
-	z := html.NewTokenizer(bytes.NewReader(l.b[l.raw.start:l.raw.end]))
-	if tt := z.Next(); tt != html.StartTagToken && tt != html.SelfClosingTagToken {
-		return string(val)
-	}
-	if _, more := z.TagName(); !more {
-		return string(val)
-	}
-	for {
-		k, v, more := z.TagAttr()
-		if len(k) == len(key) && foldEq(k, key) {
-			return string(v)
-		}
-		if !more {
-			return string(val)
-		}
-	}
+	val := l.b[l.attrs[i][1].start:l.attrs[i][1].end]
+	return attrText(unsafe.String(unsafe.SliceData(val), len(val)))
 }
 
 func normalizeNewlines(t []byte) []byte {

@@ -220,6 +220,19 @@ func (t *treeBuilder) text() {
 	t.appendText(cur, s)
 }
 
+// attrText decodes a raw attribute value as the tokenizer does: character references (with the
+// rules attribute values have, unescapeAttr), then newlines and NULs. A value that needs none of
+// it comes back as it is. The tree, the element index and the scans all read attributes through it.
+func attrText(v string) string {
+	if strings.IndexByte(v, '&') >= 0 {
+		v = unescapeAttr(v)
+	}
+	if strings.IndexByte(v, '\r') >= 0 || strings.IndexByte(v, 0) >= 0 {
+		v = cleanText(v)
+	}
+	return v
+}
+
 // cleanText applies the tokenizer's newline normalisation and NUL replacement.
 func cleanText(s string) string {
 	if strings.IndexByte(s, '\r') >= 0 {
@@ -252,13 +265,7 @@ func (t *treeBuilder) attributes() []html.Attribute {
 		start = 0
 	}
 	for _, kv := range lx.attrs[:lx.nattr] {
-		val := t.str(kv[1])
-		if strings.IndexByte(val, '&') >= 0 {
-			val = unescapeAttr(val)
-		}
-		if strings.IndexByte(val, '\r') >= 0 || strings.IndexByte(val, 0) >= 0 {
-			val = cleanText(val)
-		}
+		val := attrText(t.str(kv[1]))
 		t.attrs = append(t.attrs, html.Attribute{Key: lowerName(t.str(kv[0])), Val: val})
 	}
 	// Full slice expression: a later append to the slab must not write into this node's attributes.
