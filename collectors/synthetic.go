@@ -154,9 +154,9 @@ type compiledStep struct {
 	// needPage says a later step takes a link or form from this step's page; keepPage that a
 	// step after the next names it in request.from, so the run keeps it past the next step.
 	needPage, keepPage bool
-	ifTpl    *template.Template
-	pathTpl  *template.Template
-	fields   map[string]*template.Template
+	ifTpl              *template.Template
+	pathTpl            *template.Template
+	fields             map[string]*template.Template
 }
 
 // Validate checks the scenario and names the step and field at fault.
