@@ -58,7 +58,7 @@ func (p *HealthProber) Probe(ctx context.Context, t probe.Target) (r probe.Resul
 	r = probe.Result{Target: t, Probe: probe.Health, Start: time.Now()}
 	defer finish(&r)
 	s := p.c.NewSession()
-	defer s.Close()
+	defer s.CloseKeep(&r)
 
 	entryURL := sei.JoinURL(t.URL, p.opts.EntryPath)
 	resp, err := s.Get(ctx, entryURL)

@@ -108,7 +108,7 @@ func (p *ModulesProber) Probe(ctx context.Context, t probe.Target) (r probe.Resu
 	r = probe.Result{Target: t, Probe: probe.Modules, Start: time.Now()}
 	defer finish(&r)
 	s := p.c.NewSession()
-	defer s.Close()
+	defer s.CloseKeep(&r)
 
 	entry, _, ok := openEntry(ctx, s, t, &r)
 	if !ok {

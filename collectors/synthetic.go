@@ -422,7 +422,7 @@ func (p *SyntheticProber) Probe(ctx context.Context, t probe.Target) (r probe.Re
 		return r
 	}
 	s := p.c.NewSession()
-	defer s.Close()
+	defer s.CloseKeep(&r)
 	secrets := []string{t.Credentials.Password.Reveal(), t.Credentials.Token.Reveal()}
 	vars := map[string]string{
 		"Username": t.Credentials.Username, "Password": t.Credentials.Password.Reveal(),

@@ -155,7 +155,7 @@ func (p *VersionProber) Probe(ctx context.Context, t probe.Target) (r probe.Resu
 	r = probe.Result{Target: t, Probe: probe.Version, Start: time.Now()}
 	defer finish(&r)
 	s := p.c.NewSession()
-	defer s.Close()
+	defer s.CloseKeep(&r)
 	var obs observations
 	prod := prodVotes{}
 

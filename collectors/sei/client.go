@@ -58,9 +58,10 @@ type Client struct {
 	maxRedirects int
 	dialer       *net.Dialer
 	proxy        func(*url.URL) (*url.URL, error)
-	// scratch holds buffers a body of unknown length (chunked: SEI's pages) is read into before
-	// it is copied out at its exact size.
-	scratch sync.Pool
+	bodies       bodyPool
+	indexes      sync.Pool // of *pageIndex
+	// readers are the connections' read buffers, handed back when a session closes them.
+	readers sync.Pool
 }
 
 // NewClient validates the options and loads the CA file once.
@@ -116,17 +117,23 @@ type Session struct {
 	idle *pconn
 	// wbuf holds the request being written, reused across the session's requests.
 	wbuf []byte
+	// bodies and indexes are the memory of the run's pages, handed back by Close (bodies.go).
+	bodies  []*bodyBuf
+	indexes []*pageIndex
 	// proxied requests go through net/http.
 	tr *http.Transport
 	hc *http.Client
 }
 
-// Close releases the run's connections.
+// Close releases the run's connections and the memory of its pages: nothing read from the
+// session's responses may be used after it (CloseKeep keeps a Result).
 func (s *Session) Close() {
 	if s.idle != nil {
 		s.idle.close()
+		s.c.putReader(s.idle.br)
 		s.idle = nil
 	}
+	s.release()
 	if s.tr != nil {
 		s.tr.CloseIdleConnections()
 	}
@@ -270,6 +277,7 @@ type Response struct {
 
 	text    []byte
 	decoded bool
+	sess    *Session // whose memory Raw, the text and the pages on it are
 }
 
 // ContentType is the response's Content-Type header.
@@ -278,7 +286,7 @@ func (r *Response) ContentType() string { return r.Header.Get("Content-Type") }
 // Text is the body decoded to UTF-8 (SEI and SIP pages are ISO-8859-1), decoded once.
 func (r *Response) Text() []byte {
 	if !r.decoded {
-		r.text = DecodeBody(r.Raw, r.ContentType())
+		r.text = decodeBody(r.Raw, r.ContentType(), r.sess)
 		r.decoded = true
 	}
 	return r.text
@@ -329,7 +337,7 @@ func (s *Session) Do(ctx context.Context, req Request) (*Response, error) {
 		body = []byte(req.Form.Encode())
 	}
 	start := time.Now()
-	out := &Response{}
+	out := &Response{sess: s}
 	for hop := 0; ; hop++ {
 		ex, err := s.exchange(ctx, method, cur, body, req.Header)
 		out.Timing.Requests++
@@ -380,7 +388,10 @@ func (s *Session) Do(ctx context.Context, req Request) (*Response, error) {
 			n, rerr = io.Copy(io.Discard, io.LimitReader(resp.Body, s.c.maxBody+1))
 			truncated = n > s.c.maxBody
 		} else {
-			raw, truncated, rerr = s.c.readBody(resp.Body, resp.ContentLength)
+			var bb *bodyBuf
+			bb, truncated, rerr = s.c.readBody(resp.Body, resp.ContentLength)
+			s.bodies = append(s.bodies, bb)
+			raw = bb.b
 		}
 		ex.release(rerr == nil && !truncated)
 		end := time.Now()
@@ -417,6 +428,7 @@ func (s *Session) exchange(ctx context.Context, method string, u *url.URL, body 
 			pc = s.idle
 		} else {
 			s.idle.close()
+			s.c.putReader(s.idle.br)
 		}
 		s.idle = nil
 	}
@@ -450,6 +462,7 @@ func (s *Session) send(ctx context.Context, pc *pconn, method string, u *url.URL
 	pc.stop = context.AfterFunc(ctx, func() { _ = conn.SetDeadline(aLongTimeAgo) })
 	fail := func(err error) (exchange, error) {
 		pc.close()
+		s.c.putReader(pc.br)
 		return ex, err
 	}
 	// Head and body (a login form is a few hundred bytes) go out in one write, one segment, from a
@@ -603,8 +616,22 @@ func (s *Session) dial(ctx context.Context, u *url.URL, key string, tr *trace) (
 		pc.conn = tc
 	}
 	pc.fb = &firstByteReader{c: pc.conn}
-	pc.br = bufio.NewReaderSize(pc.fb, 8<<10)
+	pc.br = s.c.getReader(pc.fb)
 	return pc, nil
+}
+
+func (c *Client) getReader(r io.Reader) *bufio.Reader {
+	if br, _ := c.readers.Get().(*bufio.Reader); br != nil {
+		br.Reset(r)
+		return br
+	}
+	return bufio.NewReaderSize(r, 8<<10)
+}
+
+// putReader hands back the read buffer of a connection nothing reads any more.
+func (c *Client) putReader(br *bufio.Reader) {
+	br.Reset(nil)
+	c.readers.Put(br)
 }
 
 // exchangeProxied sends a request through net/http's Transport (proxy from the environment).
@@ -712,57 +739,6 @@ func (t *trace) addTo(tm *Timing, end time.Time) {
 	tm.TLS += elapsed(t.tlsStart, t.tlsDone)
 	tm.Processing += elapsed(t.wrote, t.firstByte)
 	tm.Transfer += elapsed(t.firstByte, end)
-}
-
-// readBody reads a response body of at most maxBody bytes; truncated says it was longer. A body
-// of known length is read into a buffer of that size. One of unknown length goes through a pooled
-// scratch buffer and is copied out at its size: growing a fresh buffer for each of SEI's chunked
-// pages allocated and cleared half again the page, and a third of vigia's garbage was bodies.
-func (c *Client) readBody(r io.Reader, hint int64) ([]byte, bool, error) {
-	if hint > 0 || c.maxBody < 64<<10 {
-		return readCapped(r, c.maxBody, hint)
-	}
-	bp, _ := c.scratch.Get().(*bytes.Buffer)
-	if bp == nil {
-		bp = bytes.NewBuffer(make([]byte, 0, 64<<10))
-	}
-	bp.Reset()
-	_, err := bp.ReadFrom(io.LimitReader(r, c.maxBody+1))
-	b := bp.Bytes()
-	truncated := int64(len(b)) > c.maxBody
-	if truncated {
-		b, err = b[:c.maxBody], nil
-	}
-	out := bytes.Clone(b)
-	if out == nil {
-		out = []byte{}
-	}
-	if bp.Cap() <= 1<<20 {
-		c.scratch.Put(bp)
-	}
-	return out, truncated, err
-}
-
-// readCapped reads at most max bytes and says whether more was available. hint (Content-Length, or
-// -1) sizes the buffer once.
-func readCapped(r io.Reader, max, hint int64) ([]byte, bool, error) {
-	var buf bytes.Buffer
-	switch {
-	// bytes.Buffer.ReadFrom wants MinRead bytes free before each read, the last one (that sees EOF)
-	// included: room for less doubles the buffer for nothing.
-	case hint > 0 && hint <= max:
-		buf.Grow(int(hint) + bytes.MinRead)
-	case hint > max:
-		buf.Grow(int(max) + bytes.MinRead)
-	default:
-		buf.Grow(32 << 10)
-	}
-	_, err := buf.ReadFrom(io.LimitReader(r, max+1))
-	b := buf.Bytes()
-	if int64(len(b)) > max {
-		return b[:max], true, nil
-	}
-	return b, false, err
 }
 
 // JoinURL builds an instance URL from its base (Target.URL) and a path such as "/sei/". A base that

@@ -11,7 +11,10 @@ import (
 // DecodeBody returns b as UTF-8. The encoding comes from the Content-Type charset, else from a
 // <meta> charset in the first 1024 bytes, as a browser decides it. Real SEI and SIP send
 // ISO-8859-1 (which the HTML standard reads as windows-1252); mod-wssei sends UTF-8 JSON.
-func DecodeBody(b []byte, contentType string) []byte {
+func DecodeBody(b []byte, contentType string) []byte { return decodeBody(b, contentType, nil) }
+
+// decodeBody is DecodeBody into the session's memory (fresh memory when s is nil).
+func decodeBody(b []byte, contentType string, s *Session) []byte {
 	if len(b) == 0 {
 		return b
 	}
@@ -34,9 +37,9 @@ func DecodeBody(b []byte, contentType string) []byte {
 	// charset wraps its encodings, so the common single-byte ones are recognised by name.
 	switch name {
 	case "windows-1252":
-		return decodeSingleByte(charmap.Windows1252, b)
+		return decodeSingleByte(charmap.Windows1252, b, s)
 	case "iso-8859-15":
-		return decodeSingleByte(charmap.ISO8859_15, b)
+		return decodeSingleByte(charmap.ISO8859_15, b, s)
 	}
 	out, err := enc.NewDecoder().Bytes(b)
 	if err != nil {
@@ -49,7 +52,7 @@ func DecodeBody(b []byte, contentType string) []byte {
 // decodeSingleByte decodes a single-byte charset (windows-1252, which ISO-8859-1 labels mean) into
 // a buffer of the exact size: x/text's transformer grows its output step by step, and every SEI
 // page goes through here. ASCII runs are copied whole; only the accented letters are looked up.
-func decodeSingleByte(cm *charmap.Charmap, b []byte) []byte {
+func decodeSingleByte(cm *charmap.Charmap, b []byte, s *Session) []byte {
 	var enc [128][4]byte
 	var encLen [128]uint8
 	var known [128]bool
@@ -68,7 +71,12 @@ func decodeSingleByte(cm *charmap.Charmap, b []byte) []byte {
 		n += int(encLen[i]) - 1
 		k++
 	}
-	out := make([]byte, 0, n)
+	var out []byte
+	if s != nil {
+		out = s.alloc(n)
+	} else {
+		out = make([]byte, 0, n)
+	}
 	for len(b) > 0 {
 		j := asciiPrefix(b, 0)
 		out = append(out, b[:j]...)

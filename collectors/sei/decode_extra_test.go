@@ -44,7 +44,7 @@ func TestDecodeSingleByteMatchesXText(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := decodeSingleByte(cm, all)
+		got := decodeSingleByte(cm, all, nil)
 		if string(got) != string(want) {
 			t.Errorf("%s: exact-size decoder differs from x/text", cm)
 		}

@@ -39,12 +39,18 @@ type pageIndex struct {
 	// irregular: the page has a tag the tree merges into another element (a second <html> or
 	// <body> with attributes, a <head> with attributes): the DOM answers instead.
 	irregular bool
+	// dead marks an index whose session closed (vigiadebug builds only: bodies.go).
+	dead bool
 }
 
-func buildIndex(src string) *pageIndex {
+// buildIndex indexes src into x (a pooled index, or nil for a new one).
+func buildIndex(x *pageIndex, src string) *pageIndex {
 	body := unsafe.Slice(unsafe.StringData(src), len(src)) // read-only view for the lexer
-	lt := strings.Count(src, "<")
-	x := &pageIndex{src: src, elems: make([]elem, 0, lt/2+4), attrs: make([][2]span32, 0, strings.Count(src, "=")+4)}
+	if x == nil {
+		lt := strings.Count(src, "<")
+		x = &pageIndex{elems: make([]elem, 0, lt/2+4), attrs: make([][2]span32, 0, strings.Count(src, "=")+4)}
+	}
+	x.src = src
 	l := newLexer(body)
 	var (
 		formOpen, seenHTML, seenBody bool

@@ -26,6 +26,8 @@ type Page struct {
 	src string
 	doc *goquery.Document
 	idx *pageIndex
+	// sess owns the page's text and index when the page is a response's (bodies.go).
+	sess *Session
 }
 
 // Doc is the page's DOM, built on first use.
@@ -48,7 +50,14 @@ func (p *Page) indexed(selector string) (*pageIndex, simpleSelector, bool) {
 		return nil, nil, false
 	}
 	if p.idx == nil {
-		p.idx = buildIndex(p.src)
+		var x *pageIndex
+		if p.sess != nil {
+			x = p.sess.index()
+		}
+		p.idx = buildIndex(x, p.src)
+	}
+	if p.idx.dead {
+		panic("sei: page read after its session closed")
 	}
 	if p.idx.irregular {
 		return nil, nil, false
@@ -77,7 +86,9 @@ func newPage(src string, u *url.URL) *Page {
 // after it is read, which is what makes the sharing safe.
 func ParseResponse(r *Response) (*Page, error) {
 	text := DOMText(r)
-	return newPage(unsafe.String(unsafe.SliceData(text), len(text)), r.URL), nil
+	p := newPage(unsafe.String(unsafe.SliceData(text), len(text)), r.URL)
+	p.sess = r.sess
+	return p, nil
 }
 
 // DOMText is the part of a response's text that ParseResponse builds a DOM of (MaxDOMBytes): the

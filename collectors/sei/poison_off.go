@@ -1,0 +1,6 @@
+//go:build !vigiadebug
+
+package sei
+
+// poisonBodies: see bodies.go.
+const poisonBodies = false
