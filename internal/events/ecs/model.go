@@ -76,6 +76,8 @@ type Encoder struct {
 	obs        observerDoc
 	namespace  string
 	dataStream map[Dataset]dataStreamDoc
+	// stdJSON encodes with encoding/json instead of json.go: the reference the tests compare with.
+	stdJSON bool
 }
 
 // NewEncoder returns an encoder for documents of the given namespace.
@@ -293,8 +295,16 @@ func (e *Encoder) base(d Dataset, id string, ts time.Time) document {
 	}
 }
 
-func encode(d Dataset, doc *document) (Event, error) {
-	b, err := json.Marshal(doc)
+func (e *Encoder) encode(d Dataset, doc *document) (Event, error) {
+	var b []byte
+	var err error
+	if e.stdJSON {
+		b, err = json.Marshal(doc)
+	} else {
+		w := jw{b: make([]byte, 0, 1024)}
+		doc.appendJSON(&w)
+		b, err = w.b, w.err
+	}
 	if err != nil {
 		return Event{}, fmt.Errorf("encode %s event %s: %w", d, doc.Event.ID, err)
 	}
@@ -378,7 +388,7 @@ func (e *Encoder) Result(dst []Event, r probe.Result) ([]Event, error) {
 		}
 		s.Synthetic = sum
 	}
-	ev, err := encode(DatasetProbe, &doc)
+	ev, err := e.encode(DatasetProbe, &doc)
 	if err != nil {
 		return dst, err
 	}
@@ -409,7 +419,7 @@ func (e *Encoder) Result(dst []Event, r probe.Result) ([]Event, error) {
 			sd.HTTP = &httpDoc{}
 			sd.HTTP.Response.StatusCode = st.Status
 		}
-		ev, err := encode(DatasetProbe, &sd)
+		ev, err := e.encode(DatasetProbe, &sd)
 		if err != nil {
 			return dst, err
 		}
@@ -506,7 +516,7 @@ func (e *Encoder) Alert(a alerting.Alert) (Event, error) {
 	if doc.Message == "" {
 		doc.Message = fmt.Sprintf("alerta %s %s em %s", name, stateWord(a.State), instance)
 	}
-	return encode(DatasetAlert, &doc)
+	return e.encode(DatasetAlert, &doc)
 }
 
 func stateWord(s string) string {
@@ -551,7 +561,7 @@ func (e *Encoder) Log(t time.Time, level slog.Level, msg string, attrs []slog.At
 		s.Instance = s.Log.Attrs["instance"]
 		doc.SEI = s
 	}
-	return encode(DatasetLog, &doc)
+	return e.encode(DatasetLog, &doc)
 }
 
 func flattenAttr(dst **seiLogDoc, prefix string, a slog.Attr) {
