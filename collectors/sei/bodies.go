@@ -7,11 +7,13 @@ import (
 	"sync"
 	"unsafe"
 
+	"golang.org/x/net/html"
+
 	"github.com/vigia-sei/vigia/collectors/probe"
 )
 
 // bodies.go recycles the memory of a run's pages: response bodies, their decoded text and the
-// element indexes built on it. A run reads a handful of SEI pages of 20–80 KB, and at 10,000
+// element indexes and DOMs built on it. A run reads a handful of SEI pages of 20–80 KB, and at 10,000
 // instances that memory was over half of all the bytes vigia allocated, which is what sets how
 // often the garbage collector runs. A session hands all of it back when it closes and a later run
 // reads into it again.
@@ -19,8 +21,8 @@ import (
 // So nothing read from a session's responses and pages may be used after Close: a string a page
 // returns may share the page's memory. What a run keeps is its Result, and CloseKeep copies the
 // strings of the Result that share it before closing; what else a prober keeps (LoggedInPages)
-// it copies itself. Built with -tags vigiadebug, handed-back memory is overwritten and indexes
-// are marked dead, so a test that reads a page after its session closed fails instead of passing
+// it copies itself. Built with -tags vigiadebug, handed-back memory is overwritten, indexes are
+// marked dead and DOMs cleared, so a test that reads a page after its session closed fails instead of passing
 // by luck (make test runs the probers' tests so).
 
 const (
@@ -121,6 +123,22 @@ func (s *Session) alloc(n int) []byte {
 	return bb.b
 }
 
+// treeMem is a DOM's memory: the node and attribute slabs parseTree fills.
+type treeMem struct {
+	nodes []html.Node
+	attrs []html.Attribute
+}
+
+// tree returns DOM memory of the session, handed back by Close.
+func (s *Session) tree() *treeMem {
+	m, _ := s.c.trees.Get().(*treeMem)
+	if m == nil {
+		m = &treeMem{}
+	}
+	s.trees = append(s.trees, m)
+	return m
+}
+
 // index returns an empty element index of the session, handed back by Close.
 func (s *Session) index() *pageIndex {
 	x, _ := s.c.indexes.Get().(*pageIndex)
@@ -151,6 +169,17 @@ func (s *Session) release() {
 		s.c.indexes.Put(x)
 	}
 	s.indexes = s.indexes[:0]
+	for i, m := range s.trees {
+		s.trees[i] = nil
+		// Cleared so the pool holds no pointers into the run's pages (and, in vigiadebug
+		// builds, so a DOM read after Close falls apart).
+		clear(m.nodes[:cap(m.nodes)])
+		clear(m.attrs[:cap(m.attrs)])
+		if !poisonBodies && cap(m.nodes) <= maxPooledElems {
+			s.c.trees.Put(m)
+		}
+	}
+	s.trees = s.trees[:0]
 }
 
 // maxPooledElems keeps the index of a freak page (a 5 MB listing) out of the pool.

@@ -26,7 +26,14 @@ func TestPageAfterCloseIsCaught(t *testing.T) {
 	page, _ := ParseResponse(resp)
 	text := string(resp.Text())
 	_ = page.Has("p#x")
+	dom, _ := ParseResponse(resp)
+	if got := dom.Text("p:first-of-type"); got != "a" { // a pseudo-class: answered by a DOM
+		t.Fatalf("DOM text before Close = %q", got)
+	}
 	s.Close()
+	if got := dom.Text("p:first-of-type"); got == "a" {
+		t.Error("a DOM still reads its page after the session closed")
+	}
 	if string(resp.Text()) == text || resp.Raw[0] != 0xff {
 		t.Error("a handed-back body or text was not overwritten")
 	}

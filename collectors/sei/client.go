@@ -60,6 +60,7 @@ type Client struct {
 	proxy        func(*url.URL) (*url.URL, error)
 	bodies       bodyPool
 	indexes      sync.Pool // of *pageIndex
+	trees        sync.Pool // of *treeMem
 	// readers are the connections' read buffers, handed back when a session closes them.
 	readers sync.Pool
 }
@@ -120,6 +121,7 @@ type Session struct {
 	// bodies and indexes are the memory of the run's pages, handed back by Close (bodies.go).
 	bodies  []*bodyBuf
 	indexes []*pageIndex
+	trees   []*treeMem
 	// proxied requests go through net/http.
 	tr *http.Transport
 	hc *http.Client

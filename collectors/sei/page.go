@@ -33,7 +33,11 @@ type Page struct {
 // Doc is the page's DOM, built on first use.
 func (p *Page) Doc() *goquery.Document {
 	if p.doc == nil {
-		p.doc = goquery.NewDocumentFromNode(parseTree(p.src))
+		var mem *treeMem
+		if p.sess != nil {
+			mem = p.sess.tree()
+		}
+		p.doc = goquery.NewDocumentFromNode(parseTree(p.src, mem))
 		p.idx = nil // the DOM answers from now on
 	}
 	return p.doc

@@ -82,16 +82,27 @@ type treeBuilder struct {
 }
 
 // parseTree builds the document of src, a UTF-8 page. The tree's strings are slices of src.
-func parseTree(src string) *html.Node {
+// mem, when not nil, is pooled memory for the slabs (bodies.go).
+func parseTree(src string, mem *treeMem) *html.Node {
 	body := unsafe.Slice(unsafe.StringData(src), len(src)) // read-only view for the lexer
 	// Slabs sized from the markup: about one element per two '<' (start and end tag) and a text
 	// run between tags; one attribute per '='.
 	lt := strings.Count(src, "<")
+	nn, na := lt+lt/4+8, strings.Count(src, "=")+4
+	if mem == nil {
+		mem = &treeMem{}
+	}
+	if cap(mem.nodes) < nn {
+		mem.nodes = make([]html.Node, 0, nn)
+	}
+	if cap(mem.attrs) < na {
+		mem.attrs = make([]html.Attribute, 0, na)
+	}
 	t := &treeBuilder{
 		src:   src,
 		lx:    newLexer(body),
-		nodes: make([]html.Node, 0, lt+lt/4+8),
-		attrs: make([]html.Attribute, 0, strings.Count(src, "=")+4),
+		nodes: mem.nodes[:0],
+		attrs: mem.attrs[:0],
 	}
 	t.doc = t.node(html.DocumentNode, "")
 	t.htmlEl = t.element("html", atom.Html)
@@ -572,7 +583,10 @@ func unescapeAttr(s string) string {
 			continue
 		}
 		cand := s[i:j]
-		dec := html.UnescapeString(cand)
+		dec := commonEntity(cand)
+		if dec == "" {
+			dec = html.UnescapeString(cand)
+		}
 		// Only a whole-name match counts in an attribute (no legacy prefix like "&not" of
 		// "&notx"): that decodes to one rune, or two for the few two-rune references (with ';').
 		limit := 1
@@ -592,6 +606,22 @@ func unescapeAttr(s string) string {
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+// commonEntity decodes the references SEI's links are full of without html.UnescapeString's
+// allocation; "" for any other.
+func commonEntity(ref string) string {
+	switch ref {
+	case "&amp;":
+		return "&"
+	case "&quot;":
+		return `"`
+	case "&lt;":
+		return "<"
+	case "&gt;":
+		return ">"
+	}
+	return ""
 }
 
 func isAlnum(c byte) bool { return isLetter(c) || '0' <= c && c <= '9' }
