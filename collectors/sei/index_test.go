@@ -27,6 +27,11 @@ var indexCases = map[string]string{
 
 // landingCases are menus and pages with the markup the modules prober reads from the landing page (actions, module directories, menu links, error marker).
 var landingCases = map[string]string{
+	// Links read as written when &amp; is their only reference (plainAttr), decoded otherwise.
+	"entities in links": `<a href="controlador.php?ac&#97;o=hidden_by_ref&amp;x=1">a</a><a href="c.php?acao=a&#95;b&amp;z=2">b</a>` +
+		`<a href="c.php?x=1&amp;acao=after_amp&amp;y">c</a><a href="c.php?acao=cr_\r\nx">d</a><a href="c.php?acao=amp_only&amp">e</a>` +
+		`<form action="c.php?acao&#61;eq_ref"></form><script src="/sei/modulos/pe&amp;n/js/x.js"></script>` +
+		`<link href="modulos/x&#47;y/z.css"><img src="modulos/plain_dir/a.png&amp;v=1">`,
 	"menu": `<ul id="infraMenu"><li><a href="controlador.php?acao=md_pet_intercorrente_listar&amp;infra_hash=1" link="md_pet_menu">Pet</a>` +
 		`<li><a href="#" link="pen_expedir">PEN</a><li><A HREF="controlador.php?acao=pen_procedimento_expedido_listar#x">x</A>` +
 		`<li><a href="controlador.php?acao=modulo_listar&infra_hash=2">Módulos</a><a>no href</a></ul>` +

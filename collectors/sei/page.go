@@ -348,12 +348,47 @@ func (p *Page) Actions() []string {
 			add(l)
 		}
 		for _, attr := range [...]string{"href", "action"} {
-			if h, ok := a.get(attr); ok {
+			if h, ok := plainAttr(a, attr); ok {
 				add(ActionOf(h))
 			}
 		}
 	})
 	return out
+}
+
+// plainAttr is an attribute for a search that stops at '&' (ActionOf, moduleDir): the value as
+// written when its only references are &amp; (SEI's links: acao=x&amp;infra_sistema=…), where
+// such a search finds the same as in the decoded value, and decoding every link of a page was a
+// tenth of vigia's allocations; the decoded value otherwise.
+func plainAttr(a attrReader, key string) (string, bool) {
+	if ea, ok := a.(elemAttrs); ok {
+		raw, ok := ea.raw(key)
+		if !ok {
+			return "", false
+		}
+		if onlyAmp(raw) {
+			return raw, true
+		}
+	}
+	return a.get(key)
+}
+
+// onlyAmp says every '&' of s starts "&amp;" and s has nothing else attrText changes.
+func onlyAmp(s string) bool {
+	if strings.IndexByte(s, '\r') >= 0 || strings.IndexByte(s, 0) >= 0 {
+		return false
+	}
+	for i := strings.IndexByte(s, '&'); i >= 0; {
+		if !strings.HasPrefix(s[i:], "&amp;") {
+			return false
+		}
+		j := strings.IndexByte(s[i+1:], '&')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return true
 }
 
 // ActionOf is the acao= value in a link ("" for none): the controller action SEI runs.
@@ -374,11 +409,18 @@ func (p *Page) ModuleDirs() []string {
 	seen := map[string]bool{}
 	var out []string
 	p.each("img[src], script[src], link[href]", func(_ string, a attrReader) {
-		ref, ok := a.get("src")
+		ref, ok := plainAttr(a, "src")
 		if !ok {
-			ref, _ = a.get("href")
+			ref, _ = plainAttr(a, "href")
 		}
-		if d := moduleDir(ref); d != "" && !seen[d] {
+		d := moduleDir(ref)
+		if strings.IndexByte(d, '&') >= 0 { // "&amp;" in the name: read it decoded
+			if ref, ok = a.get("src"); !ok {
+				ref, _ = a.get("href")
+			}
+			d = moduleDir(ref)
+		}
+		if d != "" && !seen[d] {
 			seen[d] = true
 			out = append(out, d)
 		}
