@@ -25,29 +25,44 @@ import (
 // marked dead and DOMs cleared, so a test that reads a page after its session closed fails instead of passing
 // by luck (make test runs the probers' tests so).
 
+// Bodies are pooled by size class: four classes per doubling from 4 KiB to 1 MiB, so a class
+// wastes at most a quarter of its size (a 20 KB page in a 32 KiB buffer would waste a third of
+// the memory in flight). Bigger bodies are rare and left to the collector.
 const (
-	minBodyShift = 12 // smallest pooled body: 4 KiB
-	nBodyClasses = 9  // largest: 1 MiB; bigger bodies are rare and left to the collector
+	minBodyShift = 12 // smallest class: 4 KiB
+	maxBodyShift = 20 // largest: 1 MiB
+	nBodyClasses = 1 + 4*(maxBodyShift-minBodyShift)
 )
-
-// bodyBuf is the memory of a body or of a decoded text.
-type bodyBuf struct{ b []byte }
-
-// bodyPool holds free bodies by size class (powers of two).
-type bodyPool struct {
-	classes [nBodyClasses]sync.Pool
-}
 
 // bodyClass is the smallest class holding n bytes, or -1 when n is beyond the largest.
 func bodyClass(n int) int {
 	if n <= 1<<minBodyShift {
 		return 0
 	}
-	c := bits.Len(uint(n-1)) - minBodyShift
-	if c >= nBodyClasses {
+	e := bits.Len(uint(n-1)) - 1 // 2^e < n <= 2^(e+1)
+	if e >= maxBodyShift {
 		return -1
 	}
-	return c
+	step := 1 << (e - 2)
+	q := (n - 1<<e + step - 1) / step // 1..4
+	return 1 + 4*(e-minBodyShift) + q - 1
+}
+
+// bodyClassSize is the capacity of class c's buffers.
+func bodyClassSize(c int) int {
+	if c == 0 {
+		return 1 << minBodyShift
+	}
+	e := minBodyShift + (c-1)/4
+	return 1<<e + ((c-1)%4+1)<<(e-2)
+}
+
+// bodyBuf is the memory of a body or of a decoded text.
+type bodyBuf struct{ b []byte }
+
+// bodyPool holds free bodies by size class.
+type bodyPool struct {
+	classes [nBodyClasses]sync.Pool
 }
 
 // get returns an empty body with room for at least n bytes.
@@ -60,13 +75,13 @@ func (p *bodyPool) get(n int) *bodyBuf {
 		bb.b = bb.b[:0]
 		return bb
 	}
-	return &bodyBuf{b: make([]byte, 0, 1<<(c+minBodyShift))}
+	return &bodyBuf{b: make([]byte, 0, bodyClassSize(c))}
 }
 
 // put hands a body back.
 func (p *bodyPool) put(bb *bodyBuf) {
 	c := bodyClass(cap(bb.b))
-	if c < 0 || cap(bb.b) != 1<<(c+minBodyShift) {
+	if c < 0 || cap(bb.b) != bodyClassSize(c) {
 		return
 	}
 	if poisonBodies {

@@ -14,6 +14,28 @@ import (
 	"github.com/vigia-sei/vigia/collectors/probe"
 )
 
+func TestBodyClasses(t *testing.T) {
+	prev := 0
+	for c := 0; c < nBodyClasses; c++ {
+		size := bodyClassSize(c)
+		if size <= prev {
+			t.Fatalf("class %d: size %d not above the previous %d", c, size, prev)
+		}
+		if c > 0 && size-prev > size/4 {
+			t.Errorf("class %d: %d bytes, %d above the previous: more than a quarter wasted", c, size, size-prev)
+		}
+		for _, n := range []int{prev + 1, size} {
+			if got := bodyClass(n); got != c {
+				t.Errorf("bodyClass(%d) = %d, want %d (sizes %d..%d)", n, got, c, prev+1, size)
+			}
+		}
+		prev = size
+	}
+	if prev != 1<<maxBodyShift || bodyClass(prev+1) != -1 || bodyClass(1) != 0 {
+		t.Errorf("largest class %d bytes; bodyClass(%d) = %d", prev, prev+1, bodyClass(prev+1))
+	}
+}
+
 func TestReadBody(t *testing.T) {
 	page := bytes.Repeat([]byte("<p>Usu\xe1rio</p>"), 5000) // 75 KB: moves up three classes when chunked
 	tests := []struct {
