@@ -26,6 +26,7 @@ type result struct {
 	Instances          int     `json:"instances"`
 	ProbesPerInstance  int     `json:"probes_per_instance"`
 	IntervalSeconds    float64 `json:"interval_seconds"`
+	LoggedInIntervalS  float64 `json:"logged_in_interval_seconds,omitempty"`
 	StartToFirstProbeS float64 `json:"start_to_first_probe_seconds"`
 	WindowSeconds      float64 `json:"window_seconds"`
 	ProbesPerSecond    float64 `json:"probes_per_second"`
@@ -45,7 +46,8 @@ func main() {
 	sizes := flag.String("sizes", "1000,10000,30000", "fleet sizes to measure")
 	warmup := flag.Duration("warmup", 40*time.Second, "time before measuring (first runs spread over start_spread)")
 	window := flag.Duration("window", 60*time.Second, "measurement window")
-	interval := flag.Duration("interval", 60*time.Second, "interval of every probe")
+	interval := flag.Duration("interval", 60*time.Second, "interval of the health probe, and of every probe unless --logged-in-interval is set")
+	loggedIn := flag.Duration("logged-in-interval", 0, "interval of the probes that log in (version, modules, synthetic), for the README's sizing advice of running them less often than health (0: --interval); their first runs then spread over the whole interval (start_spread), so the load is flat from the start")
 	probes := flag.String("probes", "health,version,modules,synthetic", "probes to run")
 	bin := flag.String("bin", "bin", "directory with the vigia and seisim binaries")
 	jsonOut := flag.String("json", "bench-results.json", "where to write the JSON results")
@@ -61,7 +63,11 @@ func main() {
 			fatal("bad size %q", s)
 		}
 		fmt.Fprintf(os.Stderr, "bench: %d instances (warmup %s, window %s)...\n", n, *warmup, *window)
-		r, err := run(*bin, n, strings.Split(*probes, ","), *interval, *warmup, *window, *concurrency, *hosts, *profile)
+		sched := schedule{interval: *interval, loggedIn: *loggedIn}
+		if sched.loggedIn <= 0 {
+			sched.loggedIn = sched.interval
+		}
+		r, err := run(*bin, n, strings.Split(*probes, ","), sched, *warmup, *window, *concurrency, *hosts, *profile)
 		if err != nil {
 			fatal("%d instances: %v", n, err)
 		}
@@ -89,8 +95,30 @@ func freePort() int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-func run(bin string, n int, probes []string, interval, warmup, window time.Duration, concurrency, hosts int, profile string) (result, error) {
-	r := result{Instances: n, ProbesPerInstance: len(probes), IntervalSeconds: interval.Seconds()}
+// schedule is each probe's interval: health's, and the one of the probes that log in.
+type schedule struct{ interval, loggedIn time.Duration }
+
+func (s schedule) of(probe string) time.Duration {
+	if probe == "health" {
+		return s.interval
+	}
+	return s.loggedIn
+}
+
+// perSecond is how many runs per second n instances need.
+func (s schedule) perSecond(n int, probes []string) float64 {
+	var r float64
+	for _, p := range probes {
+		r += float64(n) / s.of(strings.TrimSpace(p)).Seconds()
+	}
+	return r
+}
+
+func run(bin string, n int, probes []string, sched schedule, warmup, window time.Duration, concurrency, hosts int, profile string) (result, error) {
+	r := result{Instances: n, ProbesPerInstance: len(probes), IntervalSeconds: sched.interval.Seconds()}
+	if sched.loggedIn != sched.interval {
+		r.LoggedInIntervalS = sched.loggedIn.Seconds()
+	}
 	dir, err := os.MkdirTemp("", "vigia-bench")
 	if err != nil {
 		return r, err
@@ -116,7 +144,7 @@ func run(bin string, n int, probes []string, interval, warmup, window time.Durat
 		return r, fmt.Errorf("seisim: %w", err)
 	}
 	cfg := filepath.Join(dir, "vigia.yaml")
-	if err := writeConfig(cfg, targets, dir, probes, interval, concurrency); err != nil {
+	if err := writeConfig(cfg, targets, dir, probes, sched, concurrency); err != nil {
 		return r, err
 	}
 	args := []string{"run", "--config", cfg, "--listen", fmt.Sprintf("127.0.0.1:%d", vigiaPort), "--log.level", "warn"}
@@ -189,7 +217,7 @@ func run(bin string, n int, probes []string, interval, warmup, window time.Durat
 	failed := sumMatching(m1, "vigia_probe_runs_total", `outcome="success"`, false) - sumMatching(m0, "vigia_probe_runs_total", `outcome="success"`, false)
 	r.WindowSeconds = dt
 	r.ProbesPerSecond = runs / dt
-	r.ExpectedPerSecond = float64(n*len(probes)) / interval.Seconds()
+	r.ExpectedPerSecond = sched.perSecond(n, probes)
 	if runs > 0 {
 		r.FailedShare = failed / runs
 		r.CPUSecondsPer1000 = (c1 - c0) / runs * 1000
@@ -250,7 +278,7 @@ func waitFile(path string, d time.Duration) error {
 	return fmt.Errorf("%s not written within %s", path, d)
 }
 
-func writeConfig(path, targets, dir string, probes []string, interval time.Duration, concurrency int) error {
+func writeConfig(path, targets, dir string, probes []string, sched schedule, concurrency int) error {
 	data, err := os.ReadFile(targets)
 	if err != nil {
 		return err
@@ -261,14 +289,17 @@ func writeConfig(path, targets, dir string, probes []string, interval time.Durat
 	}
 	var b strings.Builder
 	// Production defaults (timeout, concurrency) unless the command line overrides them.
-	fmt.Fprintf(&b, "global: {interval: %s, state_dir: %q", interval, filepath.Join(dir, "state"))
+	fmt.Fprintf(&b, "global: {interval: %s, state_dir: %q", sched.interval, filepath.Join(dir, "state"))
+	if sched.loggedIn > sched.interval {
+		fmt.Fprintf(&b, ", start_spread: %s", sched.loggedIn)
+	}
 	if concurrency > 0 {
 		fmt.Fprintf(&b, ", concurrency: %d", concurrency)
 	}
 	b.WriteString("}\n")
 	b.WriteString("probes:\n")
 	for _, p := range []string{"health", "version", "modules", "synthetic"} {
-		fmt.Fprintf(&b, "  %s: {enabled: %t, interval: %s}\n", p, on[p], interval)
+		fmt.Fprintf(&b, "  %s: {enabled: %t, interval: %s}\n", p, on[p], sched.of(p))
 	}
 	b.WriteString("probes_search_placeholder: null\n")
 	b.WriteString("fleet:\n  defaults:\n    credentials: {username: monitor, password: monitor123, orgao: \"0\"}\n")
