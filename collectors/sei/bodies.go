@@ -13,17 +13,17 @@ import (
 )
 
 // bodies.go recycles the memory of a run's pages: response bodies, their decoded text and the
-// element indexes and DOMs built on it. A run reads a handful of SEI pages of 20–80 KB, and at 10,000
-// instances that memory was over half of all the bytes vigia allocated, which is what sets how
-// often the garbage collector runs. A session hands all of it back when it closes and a later run
+// element indexes and DOMs built on it. A run reads a handful of SEI pages of 20–80 KB, and at
+// 10,000 instances that memory was over half of all the bytes vigia allocated, which is what sets
+// how often the garbage collector runs. A session hands all of it back when it closes and a later run
 // reads into it again.
 //
 // So nothing read from a session's responses and pages may be used after Close: a string a page
 // returns may share the page's memory. What a run keeps is its Result, and CloseKeep copies the
 // strings of the Result that share it before closing; what else a prober keeps (LoggedInPages)
 // it copies itself. Built with -tags vigiadebug, handed-back memory is overwritten, indexes are
-// marked dead and DOMs cleared, so a test that reads a page after its session closed fails instead of passing
-// by luck (make test runs the probers' tests so).
+// marked dead and DOMs cleared, so a test that reads a page after its session closed fails
+// instead of passing by luck (make test runs the probers' tests so).
 
 // Bodies are pooled by size class: four classes per doubling from 4 KiB to 1 MiB, so a class
 // wastes at most a quarter of its size (a 20 KB page in a 32 KiB buffer would waste a third of
