@@ -118,7 +118,8 @@ type Session struct {
 	idle *pconn
 	// wbuf holds the request being written, reused across the session's requests.
 	wbuf []byte
-	// bodies and indexes are the memory of the run's pages, handed back by Close (bodies.go).
+	// bodies, indexes and trees are the memory of the run's pages, handed back by Close
+	// (bodies.go).
 	bodies  []*bodyBuf
 	indexes []*pageIndex
 	trees   []*treeMem
@@ -131,8 +132,7 @@ type Session struct {
 // session's responses may be used after it (CloseKeep keeps a Result).
 func (s *Session) Close() {
 	if s.idle != nil {
-		s.idle.close()
-		s.c.putReader(s.idle.br)
+		s.drop(s.idle)
 		s.idle = nil
 	}
 	s.release()
@@ -429,8 +429,7 @@ func (s *Session) exchange(ctx context.Context, method string, u *url.URL, body 
 		if s.idle.key == key && time.Since(s.idle.idleAt) < maxIdle && s.idle.br.Buffered() == 0 {
 			pc = s.idle
 		} else {
-			s.idle.close()
-			s.c.putReader(s.idle.br)
+			s.drop(s.idle)
 		}
 		s.idle = nil
 	}
@@ -463,8 +462,7 @@ func (s *Session) send(ctx context.Context, pc *pconn, method string, u *url.URL
 	conn := pc.conn
 	pc.stop = context.AfterFunc(ctx, func() { _ = conn.SetDeadline(aLongTimeAgo) })
 	fail := func(err error) (exchange, error) {
-		pc.close()
-		s.c.putReader(pc.br)
+		s.drop(pc)
 		return ex, err
 	}
 	// Head and body (a login form is a few hundred bytes) go out in one write, one segment, from a
@@ -630,10 +628,11 @@ func (c *Client) getReader(r io.Reader) *bufio.Reader {
 	return bufio.NewReaderSize(r, 8<<10)
 }
 
-// putReader hands back the read buffer of a connection nothing reads any more.
-func (c *Client) putReader(br *bufio.Reader) {
-	br.Reset(nil)
-	c.readers.Put(br)
+// drop closes a connection nothing reads any more and hands back its read buffer.
+func (s *Session) drop(pc *pconn) {
+	pc.close()
+	pc.br.Reset(nil)
+	s.c.readers.Put(pc.br)
 }
 
 // exchangeProxied sends a request through net/http's Transport (proxy from the environment).
