@@ -4,7 +4,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -s -w -X main.version=$(VERSION)
 BIN      := bin
 PKGS     := ./...
-FUZZTIME ?= 5s
+FUZZTIME ?= 5000x
 STATICCHECK_VERSION := v0.7.0
 .PHONY: all build test fuzz bench demo lint clean sync-rules
 
@@ -20,7 +20,8 @@ build:
 test: build
 	bash scripts/test.sh
 
-# Each fuzz target runs for FUZZTIME on its own (go test allows one target per run).
+# Each fuzz target runs for FUZZTIME (a count, Nx, or a duration) on its own (go test allows one
+# target per run).
 fuzz:
 	bash scripts/fuzz.sh $(FUZZTIME)
 

@@ -24,6 +24,6 @@ go test -count=1 -timeout 10m -tags vigiadebug ./collectors/... ./internal/daemo
 (cd dashboards/internal/check && go test -count=1 -timeout 10m ./...) || rc=1
 if [ -n "$it" ]; then
   bash test/services.sh stop || true
-  [ $rc -eq 0 ] && { bash scripts/fuzz.sh "${FUZZTIME:-5s}" || rc=1; }
+  [ $rc -eq 0 ] && { bash scripts/fuzz.sh "${FUZZTIME:-5000x}" || rc=1; }
 fi
 exit $rc
