@@ -123,6 +123,10 @@ type Session struct {
 	bodies  []*bodyBuf
 	indexes []*pageIndex
 	trees   []*treeMem
+	// trace and hreq are the request in flight's timing and the request ReadResponse is told
+	// about, reused: a session sends one request at a time.
+	trace trace
+	hreq  http.Request
 	// proxied requests go through net/http.
 	tr *http.Transport
 	hc *http.Client
@@ -445,7 +449,8 @@ func (s *Session) exchange(ctx context.Context, method string, u *url.URL, body 
 }
 
 func (s *Session) send(ctx context.Context, pc *pconn, method string, u *url.URL, key string, body []byte, hdr http.Header) (exchange, error) {
-	tr := &trace{start: time.Now()}
+	s.trace = trace{start: time.Now()}
+	tr := &s.trace
 	ex := exchange{tr: tr}
 	if pc == nil {
 		var err error
@@ -474,7 +479,8 @@ func (s *Session) send(ctx context.Context, pc *pconn, method string, u *url.URL
 	tr.wrote = time.Now()
 	pc.fb.t = &tr.firstByte
 	pc.fb.n, pc.fb.limit = 0, maxHeadBytes
-	resp, err := http.ReadResponse(pc.br, &http.Request{Method: method, URL: u})
+	s.hreq = http.Request{Method: method, URL: u}
+	resp, err := http.ReadResponse(pc.br, &s.hreq)
 	pc.fb.limit = 0
 	if err != nil {
 		return fail(err)

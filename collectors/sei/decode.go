@@ -2,10 +2,13 @@ package sei
 
 import (
 	"encoding/binary"
+	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/net/html/charset"
+	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
 )
 
 // DecodeBody returns b as UTF-8. The encoding comes from the Content-Type charset, else from a
@@ -22,7 +25,10 @@ func decodeBody(b []byte, contentType string, s *Session) []byte {
 	if len(head) > 1024 {
 		head = head[:1024]
 	}
-	enc, name, _ := charset.DetermineEncoding(head, contentType)
+	enc, name := declaredCharset(contentType)
+	if name == "" {
+		enc, name, _ = charset.DetermineEncoding(head, contentType)
+	}
 	if name == "utf-8" && !utf8.Valid(b) {
 		// PHP's default_charset labels pages UTF-8 while Infra writes ISO-8859-1 (PHP fatal
 		// errors, some error pages): bytes that are not UTF-8 are read as a browser would.
@@ -88,6 +94,28 @@ func decodeSingleByte(cm *charmap.Charmap, b []byte, s *Session) []byte {
 		b = b[j+1:]
 	}
 	return out
+}
+
+// declaredCharset recognises the Content-Type charsets SEI, SIP and mod-wssei send
+// ("text/html; charset=iso-8859-1", "application/json; charset=UTF-8") without
+// mime.ParseMediaType's allocations, with the names and encodings charset.DetermineEncoding gives
+// for them; "" for anything else, which DetermineEncoding then reads.
+func declaredCharset(ct string) (encoding.Encoding, string) {
+	i := strings.IndexByte(ct, ';')
+	if i < 0 || strings.IndexByte(ct[i+1:], ';') >= 0 || strings.IndexByte(ct, '"') >= 0 {
+		return nil, ""
+	}
+	p := strings.TrimLeft(ct[i+1:], " \t")
+	if len(p) < len("charset=") || !strings.EqualFold(p[:len("charset=")], "charset=") {
+		return nil, ""
+	}
+	switch v := strings.TrimRight(p[len("charset="):], " \t"); {
+	case strings.EqualFold(v, "utf-8"), strings.EqualFold(v, "utf8"):
+		return unicode.UTF8, "utf-8"
+	case strings.EqualFold(v, "iso-8859-1"), strings.EqualFold(v, "windows-1252"), strings.EqualFold(v, "latin1"):
+		return charmap.Windows1252, "windows-1252"
+	}
+	return nil, ""
 }
 
 func isASCII(b []byte) bool { return asciiPrefix(b, 0) == len(b) }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"testing"
 
+	"golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding/charmap"
 )
 
@@ -63,4 +64,45 @@ func BenchmarkDecodeBody(b *testing.B) {
 			b.Fatal("not decoded")
 		}
 	}
+}
+
+// declaredCharset is a shortcut past mime.ParseMediaType for the Content-Types SEI sends: where it
+// answers, it must answer what charset.DetermineEncoding does, and decode the same.
+func TestDeclaredCharsetAgreesWithDetermineEncoding(t *testing.T) {
+	latin1 := []byte("<p>Manuten\xe7\xe3o \x80 \x9f</p>")
+	for _, ct := range []string{
+		"text/html; charset=iso-8859-1", "text/html; charset=ISO-8859-1", "text/html;charset=UTF-8",
+		"application/json; charset=utf-8", "text/html; charset=utf8 ", "text/html; charset=latin1",
+		"text/html; charset=windows-1252", "text/html; charset=\"iso-8859-1\"", "text/html; charset=koi8-r",
+		"text/html; charset=", "text/html; q=1; charset=utf-8", "text/html", "", "charset=utf-8",
+		"text/html; charset=iso-8859-15", "text/html; charsetx=utf-8",
+	} {
+		_, name := declaredCharset(ct)
+		if name == "" {
+			continue
+		}
+		_, want, _ := charset.DetermineEncoding(nil, ct)
+		if name != want {
+			t.Errorf("%q: declaredCharset says %s, DetermineEncoding %s", ct, name, want)
+		}
+		if name == "windows-1252" {
+			if got, want := string(DecodeBody(latin1, ct)), string(mustDecode(t, charmap.Windows1252, latin1)); got != want {
+				t.Errorf("%q: decoded %q, want %q", ct, got, want)
+			}
+		}
+	}
+	for _, ct := range []string{"text/html; charset=iso-8859-1", "application/json; charset=UTF-8", "text/html;charset=utf-8"} {
+		if _, name := declaredCharset(ct); name == "" {
+			t.Errorf("%q: not recognised; SEI, SIP and mod-wssei send it", ct)
+		}
+	}
+}
+
+func mustDecode(t *testing.T, cm *charmap.Charmap, b []byte) []byte {
+	t.Helper()
+	out, err := cm.NewDecoder().Bytes(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

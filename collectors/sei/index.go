@@ -318,6 +318,7 @@ func (c compound) match(x *pageIndex, e *elem) bool {
 		}
 	}
 	a := elemAttrs{x, e}
+	var scratch [512]byte
 	for _, cond := range c.conds {
 		v, ok := a.raw(cond.name)
 		if !ok {
@@ -326,7 +327,7 @@ func (c compound) match(x *pageIndex, e *elem) bool {
 		if cond.op == "" {
 			continue
 		}
-		if !cond.holds(attrText(v)) {
+		if !cond.holds(attrTextIn(scratch[:0], v)) {
 			return false
 		}
 	}

@@ -244,6 +244,19 @@ func attrText(v string) string {
 	return v
 }
 
+// attrTextIn is attrText for a value read and dropped at once (a selector's condition): what it
+// must decode it decodes into buf, so the result may share buf's memory.
+func attrTextIn(buf []byte, v string) string {
+	if strings.IndexByte(v, '&') < 0 || strings.IndexByte(v, '\r') >= 0 || strings.IndexByte(v, 0) >= 0 {
+		return attrText(v)
+	}
+	b, changed := appendUnescapeAttr(buf[:0], v)
+	if !changed {
+		return v
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
 // cleanText applies the tokenizer's newline normalisation and NUL replacement.
 func cleanText(s string) string {
 	if strings.IndexByte(s, '\r') >= 0 {
@@ -540,11 +553,31 @@ func mergeAttrs(n *html.Node, attrs []html.Attribute) {
 
 // unescapeAttr decodes character references in an attribute value as the tokenizer does: a named
 // reference without ';' followed by '=' or an alphanumeric stays literal, so the "&not" of
-// "?a=1&notificar=1" is not "¬".
+// "?a=1&notificar=1" is not "¬". A value with nothing to decode comes back as it is, unallocated.
 func unescapeAttr(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
+	b, changed := appendUnescapeAttr(nil, s)
+	if !changed {
+		return s
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
+// appendUnescapeAttr appends the decoded s to dst and says whether decoding changed anything; when
+// it did not, dst comes back as it was (nothing appended), so a caller can keep s itself.
+func appendUnescapeAttr(dst []byte, s string) ([]byte, bool) {
 	last := 0
+	changed := false
+	emit := func(i, j int, dec string) {
+		if !changed {
+			changed = true
+			if cap(dst)-len(dst) < len(s) {
+				dst = append(make([]byte, 0, len(dst)+len(s)), dst...)
+			}
+		}
+		dst = append(dst, s[last:i]...)
+		dst = append(dst, dec...)
+		last = j
+	}
 	for i := 0; i < len(s); i++ {
 		if s[i] != '&' {
 			continue
@@ -566,9 +599,7 @@ func unescapeAttr(s string) string {
 			if dec == s[i:j] {
 				continue
 			}
-			b.WriteString(s[last:i])
-			b.WriteString(dec)
-			last = j
+			emit(i, j, dec)
 			i = j - 1
 			continue
 		}
@@ -596,16 +627,13 @@ func unescapeAttr(s string) string {
 		if dec == cand || utf8.RuneCountInString(dec) > limit {
 			continue
 		}
-		b.WriteString(s[last:i])
-		b.WriteString(dec)
-		last = j
+		emit(i, j, dec)
 		i = j - 1
 	}
-	if last == 0 {
-		return s
+	if !changed {
+		return dst, false
 	}
-	b.WriteString(s[last:])
-	return b.String()
+	return append(dst, s[last:]...), true
 }
 
 // commonEntity decodes the references SEI's links are full of without html.UnescapeString's

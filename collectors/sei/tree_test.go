@@ -166,6 +166,28 @@ func TestUnescapeAttrMatchesTokenizer(t *testing.T) {
 		if got := unescapeAttr(v); got != string(want) {
 			t.Errorf("unescapeAttr(%q) = %q, tokenizer says %q", v, got, want)
 		}
+		// A scratch too small for the value and one large enough decode alike.
+		var small [2]byte
+		var large [256]byte
+		for _, buf := range [][]byte{small[:0], large[:0]} {
+			if got := attrTextIn(buf, v); got != string(want) {
+				t.Errorf("attrTextIn(cap %d, %q) = %q, tokenizer says %q", cap(buf), v, got, want)
+			}
+		}
+	}
+}
+
+// A value whose '&' start no reference (raw query separators) is returned as it is: decoding
+// links allocated a copy of each even when nothing changed.
+func TestUnescapeAttrAllocatesOnlyWhenItDecodes(t *testing.T) {
+	raw := "controlador.php?acao=procedimento_controlar&pagina=2&hash=abc"
+	if n := testing.AllocsPerRun(100, func() { _ = unescapeAttr(raw) }); n != 0 {
+		t.Errorf("unescapeAttr of a value with nothing to decode: %v allocations, want 0", n)
+	}
+	amp := "controlador.php?acao=procedimento_controlar&amp;infra_sistema=100000100&amp;infra_hash=abc"
+	var scratch [512]byte
+	if n := testing.AllocsPerRun(100, func() { _ = attrTextIn(scratch[:0], amp) }); n != 0 {
+		t.Errorf("attrTextIn into a large enough scratch: %v allocations, want 0", n)
 	}
 }
 
