@@ -23,7 +23,7 @@ const (
 	sSEIVersion             // version shown on pages (honours faults.wrong_version)
 	sOrg                    // sigla_orgao
 	sOrgDesc                // órgão description
-	sAction                 // form action (relative, already escaped)
+	sAction                 // form action (relative, HTML-escaped)
 	sOrgOptions             // <option> list
 	sHidden                 // extra hidden inputs (CSRF token)
 	sCaptcha                // captcha block

@@ -102,6 +102,19 @@ func (s *session) sign(params string) string {
 	return "controlador.php?" + p + "&infra_hash=" + linkHash(p, s.secretHx)
 }
 
+// signHTML is a signed link as SEI writes it into a page's markup (href, action, onclick, src):
+// every '&' as "&amp;". Redirects carry sign's raw form.
+func (s *session) signHTML(params string) string {
+	return strings.ReplaceAll(s.sign(params), "&", "&amp;")
+}
+
+// signMenu is a signed link as SEI's main menu writes it: its own parameters joined by a bare '&',
+// only the one before infra_unidade_atual escaped (controle_processos.html in collectors/sei's
+// testdata, captured from SEI 4.1.5 and 5.0.3).
+func (s *session) signMenu(params string) string {
+	return strings.Replace(s.sign(params), "&infra_unidade_atual=", "&amp;infra_unidade_atual=", 1)
+}
+
 // checkLink is InfraSessao::validarLink. It returns the message to leave with, or "" when the
 // link is correctly signed for this session.
 func (q *req) checkLink(s *session) string {
@@ -280,7 +293,7 @@ func (q *req) procedimentoTrabalhar(s *session) {
 		q.infraException("Processo não encontrado.")
 		return
 	}
-	arvore := s.sign("acao=procedimento_visualizar&acao_origem=procedimento_trabalhar&id_procedimento=" + id)
+	arvore := s.signHTML("acao=procedimento_visualizar&acao_origem=procedimento_trabalhar&id_procedimento=" + id)
 	body := `<div id="divArvore" class="d-flex flex-row" style="height:100%">
 <iframe id="ifrArvore" name="ifrArvore" src="` + arvore + `" frameborder="0" title="Árvore do processo ` + htmlEsc(prot) + `"></iframe>
 <iframe id="ifrVisualizacao" name="ifrVisualizacao" src="about:blank" frameborder="0"></iframe>

@@ -55,10 +55,10 @@ func (q *req) seiPage(s *session, title, script, messages, content string) {
 	b.Grow(24 << 10)
 	user := htmlEsc(q.userDisplay(s))
 	logo := `<img src="svg/sei_barra.svg?` + seiAsset + `" title="Sistema Eletrônico de Informações - Versão ` + ver + `"/><span class="infraTituloLogoSistema">` + ver + `</span>`
-	trocar := s.sign("acao=infra_trocar_unidade")
-	controle := s.sign("acao=procedimento_controlar&reset=1")
-	sairLink := s.sign("acao=sair")
-	usuario := s.sign("acao=infra_acesso_usuario_listar")
+	trocar := s.signHTML("acao=infra_trocar_unidade")
+	controle := s.signHTML("acao=procedimento_controlar&reset=1")
+	sairLink := s.signHTML("acao=sair")
+	usuario := s.signHTML("acao=infra_acesso_usuario_listar")
 
 	b.WriteString(`<button onclick="infraMoverParaTopo()" id="btnInfraTopo" class="infraButton infraCorBarraSistema" ><img src="/infra_css/svg/topo.svg?` + infra + `" title="Voltar ao Topo" alt="Voltar ao Topo" tabindex="32767"></button>
 <div id="divInfraAreaGlobal" class="vh-100 vw-100 d-flex flex-column m-0 border-0" >
@@ -99,7 +99,7 @@ func (q *req) seiPage(s *session, title, script, messages, content string) {
             </div>
             <div id="divInfraBarraSistemaPadraoD" class="navbar-nav  flex-grow-1 justify-content-end infraBarraSistemaPadraoD">
                  <div class="nav-item d-none d-md-flex py-md-0 py-2"><a id="lnkInfraMenuSistema" onclick="infraClicarMenuBootstrap()" href="#" target="_self"  title="Exibir/Ocultar Menu do Sistema" tabindex="51" class="nav-link align-self-center"><span class="font-weight-bold" style="padding:.1rem .5rem;">Menu</span></a></div > <div class="nav-item px-1 media d-flex py-md-0 ">
-                 <form class="form-inline align-self-center w-100" id="frmProtocoloPesquisaRapida" method="post" action="` + s.sign("acao=protocolo_pesquisa_rapida") + `">
+                 <form class="form-inline align-self-center w-100" id="frmProtocoloPesquisaRapida" method="post" action="` + s.signHTML("acao=protocolo_pesquisa_rapida") + `">
                   <div class="input-group">
                     <input type="text" id="txtPesquisaRapida" name="txtPesquisaRapida" class="form-control" placeholder="Pesquisar..." style="font-size:.8rem;height:24px;width:190px;border:0;" tabindex="52" />
                     <span class="input-group-btn">
@@ -122,23 +122,23 @@ func (q *req) seiPage(s *session, title, script, messages, content string) {
             </a>
           </div >
           <div class="nav-item d-flex infraAcaoBarraSistema">
-            <a class="align-self-center  d-none d-md-block" id="lnkPainelControle" href="#" onclick="window.location.href='` + s.sign("acao=painel_controle_visualizar") + `'" title="Painel de Controle" tabindex="57">
+            <a class="align-self-center  d-none d-md-block" id="lnkPainelControle" href="#" onclick="window.location.href='` + s.signHTML("acao=painel_controle_visualizar") + `'" title="Painel de Controle" tabindex="57">
               <img src="svg/painel_controle_barra.svg?` + seiAsset + `" class="infraImg" title="Painel de Controle" />
             </a>
           </div >
           <div class="nav-item d-flex infraAcaoBarraSistema">
-            <a class="align-self-center  d-none d-md-block"  target="_blank" href="` + s.sign("acao=novidade_mostrar&mostrar_todas=1") + `" title="Novidades" tabindex="59">
+            <a class="align-self-center  d-none d-md-block"  target="_blank" href="` + s.signHTML("acao=novidade_mostrar&mostrar_todas=1") + `" title="Novidades" tabindex="59">
               <img src="svg/novidades.svg?` + seiAsset + `" class="infraImg" title="Novidades" />
             </a>
          </div >
     <div class="nav-item d-md-flex infraAcaoBarraSistema">
-      <a class="align-self-center  d-none d-md-block" id="lnkInfraAcessibilidadeSistema" href="#" onclick="window.location.href='` + s.sign("acao=infra_acessibilidade_exibir") + `';" title="Acessibilidade"  tabindex="61">
+      <a class="align-self-center  d-none d-md-block" id="lnkInfraAcessibilidadeSistema" href="#" onclick="window.location.href='` + s.signHTML("acao=infra_acessibilidade_exibir") + `';" title="Acessibilidade"  tabindex="61">
         <img src="/infra_css/svg/acessibilidade_topo.svg?` + infra + `" height="24" width="24" class="infraImg" title="Acessibilidade"  />
       </a>
      </div>
 
     <div class="nav-item d-md-flex infraAcaoBarraSistema">
-      <a class="align-self-center  d-none d-md-block" id="lnkInfraConfiguracaoSistema" href="` + s.sign("acao=infra_configurar") + `" title="Configurações do Sistema"  tabindex="62">
+      <a class="align-self-center  d-none d-md-block" id="lnkInfraConfiguracaoSistema" href="` + s.signHTML("acao=infra_configurar") + `" title="Configurações do Sistema"  tabindex="62">
         <img src="/infra_css/svg/configuracao.svg?` + infra + `" height="24" width="24" class="infraImg" title="Configurações do Sistema"  />
       </a>
      </div>
@@ -211,7 +211,7 @@ func (q *req) writeMenu(b *strings.Builder, s *session, seiAsset string) {
 		if indent > 0 {
 			pad = "35px"
 		}
-		b.WriteString(`<li><a id="linkMenu` + strconv.Itoa(n) + `" style="padding-left:` + pad + `" link="` + acao + `" href="` + s.sign("acao="+acao+"&infra_item_menu="+strconv.Itoa(n)) + `">`)
+		b.WriteString(`<li><a id="linkMenu` + strconv.Itoa(n) + `" style="padding-left:` + pad + `" link="` + acao + `" href="` + s.signMenu("acao="+acao+"&infra_item_menu="+strconv.Itoa(n)) + `">`)
 		if img != "" {
 			b.WriteString(`<img src="` + img + `" width="24" height="24"/>`)
 		}
@@ -255,12 +255,12 @@ func (q *req) controleProcessos(s *session) {
 		}
 	}
 	var b strings.Builder
-	b.WriteString(`<form id="frmProcedimentoControlar" method="post" action="` + s.sign("acao=procedimento_controlar&acao_origem=procedimento_controlar&acao_retorno=procedimento_controlar") + `">
+	b.WriteString(`<form id="frmProcedimentoControlar" method="post" action="` + s.signHTML("acao=procedimento_controlar&acao_origem=procedimento_controlar&acao_retorno=procedimento_controlar") + `">
 <div id="divControleProcessosConteudo" class="d-flex flex-column h-100">
 <div id="divInfraBarraLocalizacao" class="infraBarraLocalizacao" tabindex="450">Controle de Processos</div>
 <div id="divFiltro" class="row mx-0 mb-0">
-<div class=" col-6 p-1 col-md-auto mr-md-3  "><a id="ancLiberarMeusProcessos" href="` + s.sign("acao=procedimento_controlar&acao_origem=procedimento_controlar&meus_processos=T") + `" class="ancoraPadraoPreta p-0" tabindex="451">Ver todos os processos</a></div>
-<div class=" col-6 p-1 col-md-auto mr-md-3  "><a href="` + s.sign("acao=procedimento_controlar&acao_origem=procedimento_controlar&tipo_visualizacao=D") + `" class="ancoraPadraoPreta p-0" tabindex="452">Visualização detalhada</a></div>
+<div class=" col-6 p-1 col-md-auto mr-md-3  "><a id="ancLiberarMeusProcessos" href="` + s.signHTML("acao=procedimento_controlar&acao_origem=procedimento_controlar&meus_processos=T") + `" class="ancoraPadraoPreta p-0" tabindex="451">Ver todos os processos</a></div>
+<div class=" col-6 p-1 col-md-auto mr-md-3  "><a href="` + s.signHTML("acao=procedimento_controlar&acao_origem=procedimento_controlar&tipo_visualizacao=D") + `" class="ancoraPadraoPreta p-0" tabindex="452">Visualização detalhada</a></div>
 </div>
 <div style="overflow-y: auto;min-height: 200px;margin-top:5px;" class="flex-grow-1 row mx-0 mb-0  d-flex divTabelaProcesso" id="divTabelaProcesso">
 `)
@@ -299,7 +299,7 @@ func (q *req) writeTabela(b *strings.Builder, s *session, tipo, lower string, id
 		b.WriteString(`<tr id="P` + id + `" class="infraTrClara">
 <td><a id="lnk` + tipo + `ID-` + id + `" name="ID-` + id + `"></a><input class="infraCheckbox" id="chk` + tipo + `Item` + strconv.Itoa(n) + `" name="chk` + tipo + `Item` + strconv.Itoa(n) + `" tabindex="` + ts + `" title="` + prot + `" type="checkbox" value="` + id + `" aria-label="Tipo Monitoramento" onclick="infraSelecionarItens(this,'` + tipo + `');"/></td>
 <td width="20%"></td>
-<td><a class="processoVisualizado" href="` + s.sign("acao=procedimento_trabalhar&acao_origem=procedimento_controlar&acao_retorno=procedimento_controlar&id_procedimento="+id) + `" aria-label="Monitoramento" onmouseover="return infraTooltipMostrar('','Monitoramento');" onmouseout="return infraTooltipOcultar();" tabindex="` + ts + `">` + wbr + `</a></td>
+<td><a class="processoVisualizado" href="` + s.signHTML("acao=procedimento_trabalhar&acao_origem=procedimento_controlar&acao_retorno=procedimento_controlar&id_procedimento="+id) + `" aria-label="Monitoramento" onmouseover="return infraTooltipMostrar('','Monitoramento');" onmouseout="return infraTooltipOcultar();" tabindex="` + ts + `">` + wbr + `</a></td>
 <td width="10%">&nbsp;</td>
 </tr>
 `)

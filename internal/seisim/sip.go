@@ -170,7 +170,7 @@ func (q *req) renderLogin(gen int, action, sid string, failures int, msg, typedU
 	v[sInfraAsset] = infra
 	v[sOrg] = q.c.Org
 	v[sOrgDesc] = orgDescription(q.c.Org)
-	v[sAction] = action
+	v[sAction] = htmlEsc(action) // SIP writes the action with &amp; (sip-2.0.4/login.html in collectors/sei testdata)
 	v[sOrgOptions] = q.orgOptions()
 	v[sUserName] = htmlEsc(typedUser)
 	if m, ok := rawQueryValue(q.r.URL.RawQuery, "msg"); ok && q.r.Method == http.MethodGet {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -564,5 +565,44 @@ func BenchmarkSyntheticJourney(b *testing.B) {
 		br.get(follow(t, r))
 		br.get(resolve(t, ctl, attr(t, d, "#lnkInfraSairSistema", "href")))
 		br.c.CloseIdleConnections()
+	}
+}
+
+// SEI writes its signed links into markup with "&amp;", except the main menu, which joins its own
+// parameters with a bare '&' (the captured SEI 4.1.5 and 5.0.3 pages in collectors/sei/testdata);
+// SIP's login form action uses "&amp;" too. A client that only ever saw bare '&' would not be
+// tested against what SEI sends.
+func TestSignedLinksEscapedAsSEIWritesThem(t *testing.T) {
+	e := newEnv(t, testFleet(), Options{})
+	b := newBrowser(t)
+	base := e.base("orgao-0001")
+	entry := b.get(base + "/sei/")
+	expectStatus(t, entry, http.StatusFound)
+	sip := b.get(follow(t, entry))
+	if !regexp.MustCompile(`action="login\.php\?sigla_orgao_sistema=[^"&]+&amp;sigla_sistema=SEI&amp;infra_url=`).Match(sip.body) {
+		t.Errorf("SIP login form action not written with &amp;: %s", regexp.MustCompile(`action="[^"]*"`).Find(sip.body))
+	}
+	ctl := b.login(t, base, "monitor", "monitor123")
+	links := regexp.MustCompile(`(?:href="|action="|src="|location\.href=')(controlador\.php\?[^"']*)`).FindAllSubmatch(ctl.body, -1)
+	if len(links) < 10 {
+		t.Fatalf("only %d signed links on the process control page", len(links))
+	}
+	bare := regexp.MustCompile(`&(?:[^a]|a[^m]|am[^p]|amp[^;])`)
+	var menu int
+	for _, m := range links {
+		link := string(m[1])
+		if strings.Contains(link, "infra_item_menu=") {
+			menu++
+			if strings.Count(link, "&amp;") != 1 || !strings.Contains(link, "&amp;infra_unidade_atual=") {
+				t.Errorf("menu link %s: want bare '&' except &amp;infra_unidade_atual", link)
+			}
+			continue
+		}
+		if bare.MatchString(link + " ") {
+			t.Errorf("link %s has a bare '&'", link)
+		}
+	}
+	if menu == 0 {
+		t.Error("no menu link (infra_item_menu) found")
 	}
 }
