@@ -143,6 +143,8 @@ func target(name string) probe.Target {
 
 func withEnv(t probe.Target, env string) probe.Target { t.Environment = env; return t }
 
+func withURL(t probe.Target, u string) probe.Target { t.URL = u; return t }
+
 func okResult(t probe.Target, probeName string) probe.Result {
 	r := probe.Result{Target: t, Probe: probeName, OK: true, State: probe.StateUp, Duration: 200 * time.Millisecond}
 	r.SetValue("http_status_code", 200)

@@ -347,7 +347,9 @@ func (r *rule) evalSingle(res *probe.Result, now time.Time) (c check, known bool
 	case condTLSExpiry:
 		ts, ok := res.Values[valueTLSExpiry]
 		if !ok {
-			return c, res.OK
+			// Over HTTPS a run that resumed a TLS session saw no certificate, which says nothing
+			// about its expiry; only an instance served over plain HTTP has none to expire.
+			return c, res.OK && !strings.HasPrefix(strings.ToLower(res.Target.URL), "https:")
 		}
 		days := (ts - float64(now.UnixNano())/1e9) / 86400
 		return check{holds: days < r.tlsDays, value: days, hasValue: true}, true

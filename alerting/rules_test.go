@@ -211,6 +211,23 @@ func TestRuleKinds(t *testing.T) {
 			summary: "Certificado TLS da instância SEI a expirou",
 		},
 		{
+			name: "tls expiry: a run that resumed its TLS session (no certificate seen) keeps the alert",
+			rule: config.Rule{Alert: "TLSExpiring", TLSExpiryDays: f(14)},
+			results: []probe.Result{
+				withValue(okResult(a, probe.Version), "tls_cert_expiry_timestamp_seconds", in10days),
+				okResult(a, probe.Version),
+			},
+			want: []string{"firing TLSExpiring a version"}, value: f(10),
+		},
+		{
+			name: "tls expiry: an instance now served over plain HTTP resolves",
+			rule: config.Rule{Alert: "TLSExpiring", TLSExpiryDays: f(14)},
+			results: []probe.Result{
+				withValue(okResult(a, probe.Version), "tls_cert_expiry_timestamp_seconds", in10days),
+				okResult(withURL(a, "http://a.exemplo.gov.br/"), probe.Version),
+			},
+		},
+		{
 			name:    "production mode off on a prod instance",
 			rule:    config.Rule{Alert: "NotProduction", When: "production_mode_off"},
 			results: []probe.Result{withValue(okResult(a, probe.Version), "production_mode", 0)},

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"log"
@@ -12,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -255,11 +257,13 @@ func BenchmarkHealthProbe(b *testing.B) {
 }
 
 // helperEnv makes the test binary serve the ~22 KB SIP login page of a real SEI 4.1.5 (the
-// fixture) instead of running tests, so the plain-check benchmark measures the client alone.
+// fixture) instead of running tests, so the plain-check benchmark measures the client alone. With
+// the value "tls" it serves HTTPS with httptest's certificate and writes it where CERT says.
 const helperEnv = "VIGIA_BENCH_LOGIN_SERVER"
 
 func TestHelperLoginPageServer(t *testing.T) {
-	if os.Getenv(helperEnv) != "1" {
+	mode := os.Getenv(helperEnv)
+	if mode != "1" && mode != "tls" {
 		t.Skip("helper process for BenchmarkPlainHealthCheck")
 	}
 	page, err := os.ReadFile("sei/testdata/sip-4.1.5/login.html")
@@ -275,7 +279,20 @@ func TestHelperLoginPageServer(t *testing.T) {
 		w.Header().Set("Content-Length", strconv.Itoa(len(page)))
 		_, _ = w.Write(page)
 	}), ErrorLog: log.New(io.Discard, "", 0)}
-	go func() { _ = srv.Serve(ln) }()
+	if mode == "tls" {
+		ts := httptest.NewUnstartedServer(srv.Handler)
+		ts.Listener.Close()
+		ts.Listener = ln
+		ts.Config.ErrorLog = srv.ErrorLog
+		ts.StartTLS()
+		defer ts.Close()
+		pemCert := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw})
+		if err := os.WriteFile(os.Getenv("CERT"), pemCert, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		go func() { _ = srv.Serve(ln) }()
+	}
 	fmt.Println("ADDR", ln.Addr().String())
 	_, _ = io.Copy(io.Discard, os.Stdin) // serve until the benchmark closes our stdin
 	_ = srv.Close()
@@ -288,10 +305,14 @@ func cpuTime() time.Duration {
 }
 
 // startLoginPageServer starts the helper process and returns its address.
-func startLoginPageServer(b *testing.B) string {
+func startLoginPageServer(b *testing.B) string { return startHelper(b, "1", "") }
+
+// startHelper starts the helper process in a mode ("1" or "tls", which writes its certificate to
+// certFile) and returns its address.
+func startHelper(b *testing.B, mode, certFile string) string {
 	b.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperLoginPageServer$", "-test.count=1")
-	cmd.Env = append(os.Environ(), helperEnv+"=1")
+	cmd.Env = append(os.Environ(), helperEnv+"="+mode, "CERT="+certFile)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		b.Fatal(err)
@@ -365,6 +386,47 @@ func BenchmarkPlainGETNetHTTP(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(cpuTime()-start)/float64(b.N)/1e6, "cpu-ms/op")
+}
+
+// BenchmarkHTTPSRun is what one run's connection costs vigia over HTTPS (a GET of the 22 KB login
+// page on a new connection, the certificate verified against a CA file, as in production) with a
+// full handshake, as the health probe does every run, and resuming the session an earlier run
+// opened (sei.TLSSessions), as the logged-in probes do.
+func BenchmarkHTTPSRun(b *testing.B) {
+	cert := filepath.Join(b.TempDir(), "ca.pem")
+	addr := startHelper(b, "tls", cert)
+	u := "https://" + addr + "/sip/login.php"
+	for _, bc := range []struct {
+		name     string
+		sessions *sei.TLSSessions
+	}{{"full-handshake", nil}, {"resumed", sei.NewTLSSessions(0)}} {
+		b.Run(bc.name, func(b *testing.B) {
+			c, err := sei.NewClient(sei.ClientOptions{CAFile: cert, TLSSessions: bc.sessions})
+			if err != nil {
+				b.Fatal(err)
+			}
+			run := func() sei.Timing {
+				s := c.NewSession()
+				defer s.Close()
+				r, err := s.Get(context.Background(), u)
+				if err != nil || len(r.Raw) < 20000 {
+					b.Fatalf("GET over TLS: %v", err)
+				}
+				return r.Timing
+			}
+			run()
+			b.ReportAllocs()
+			b.ResetTimer()
+			start := cpuTime()
+			resumed := 0
+			for i := 0; i < b.N; i++ {
+				resumed += run().TLSResumed
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(cpuTime()-start)/float64(b.N)/1e6, "cpu-ms/op")
+			b.ReportMetric(float64(resumed)/float64(b.N), "resumed/op")
+		})
+	}
 }
 
 func TestFinishTurnsPanicIntoFailure(t *testing.T) {

@@ -47,12 +47,16 @@ type ClientOptions struct {
 	MaxBodyBytes int64 `yaml:"max_body_bytes,omitempty"`
 	// MaxRedirects bounds a redirect chain (default 10).
 	MaxRedirects int `yaml:"max_redirects,omitempty"`
+	// TLSSessions, when set, lets runs resume the TLS sessions earlier runs (of any prober sharing
+	// it) opened. A resumed connection reports no certificate expiry: the certificate was not sent.
+	TLSSessions *TLSSessions `yaml:"-"`
 }
 
 // Client holds what every session of one prober shares: TLS settings and limits. It is safe for
 // concurrent use; the sessions it opens are not.
 type Client struct {
 	tls          *tls.Config
+	sessions     *TLSSessions
 	ua           string
 	maxBody      int64
 	maxRedirects int
@@ -74,6 +78,7 @@ func NewClient(opts ClientOptions) (*Client, error) {
 		dialer:       &net.Dialer{KeepAlive: -1},
 		tls:          &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: opts.InsecureSkipVerify}, //nolint:gosec // operator's choice, documented
 		proxy:        httpproxy.FromEnvironment().ProxyFunc(),
+		sessions:     opts.TLSSessions,
 	}
 	if c.ua == "" {
 		c.ua = DefaultUserAgent
@@ -233,9 +238,11 @@ type Timing struct {
 	// FirstByte is from the start of the fetch to the first byte of the last response.
 	FirstByte time.Duration
 	Total     time.Duration
-	// Requests is how many requests the fetch sent, NewConns how many of them opened a connection.
-	Requests int
-	NewConns int
+	// Requests is how many requests the fetch sent, NewConns how many of them opened a connection,
+	// TLSResumed how many of those resumed an earlier TLS session (TLSSessions).
+	Requests   int
+	NewConns   int
+	TLSResumed int
 }
 
 // Phases returns the split under the names Result.Phases uses.
@@ -259,6 +266,7 @@ func (t *Timing) Add(o Timing) {
 	t.Total += o.Total
 	t.Requests += o.Requests
 	t.NewConns += o.NewConns
+	t.TLSResumed += o.TLSResumed
 	if t.FirstByte == 0 {
 		t.FirstByte = o.FirstByte
 	}
@@ -358,6 +366,9 @@ func (s *Session) Do(ctx context.Context, req Request) (*Response, error) {
 		resp, tr := ex.resp, ex.tr
 		if tr.newConn {
 			out.Timing.NewConns++
+		}
+		if tr.tlsResumed {
+			out.Timing.TLSResumed++
 		}
 		if out.TLSNotAfter.IsZero() && !ex.notAfter.IsZero() {
 			out.TLSNotAfter = ex.notAfter
@@ -608,6 +619,9 @@ func (s *Session) dial(ctx context.Context, u *url.URL, key string, tr *trace) (
 	if u.Scheme == "https" {
 		cfg := s.c.tls.Clone()
 		cfg.ServerName = host
+		if s.c.sessions != nil {
+			cfg.ClientSessionCache = s.c.sessions.forPort(port)
+		}
 		tc := tls.Client(conn, cfg)
 		tr.tlsStart = time.Now()
 		err := tc.HandshakeContext(ctx)
@@ -616,7 +630,11 @@ func (s *Session) dial(ctx context.Context, u *url.URL, key string, tr *trace) (
 			_ = conn.Close()
 			return nil, err
 		}
-		if st := tc.ConnectionState(); len(st.PeerCertificates) > 0 {
+		// A resumed session carries the certificate of the handshake that opened it, which may
+		// have been renewed since: only a full handshake reports the expiry.
+		if st := tc.ConnectionState(); st.DidResume {
+			tr.tlsResumed = true
+		} else if len(st.PeerCertificates) > 0 {
 			pc.notAfter = st.PeerCertificates[0].NotAfter
 		}
 		pc.conn = tc
@@ -716,7 +734,7 @@ func cleanErr(ctx context.Context, err error) error {
 
 type trace struct {
 	start, dnsStart, dnsDone, connStart, connDone, tlsStart, tlsDone, wrote, firstByte time.Time
-	newConn                                                                            bool
+	newConn, tlsResumed                                                                bool
 }
 
 func (t *trace) clientTrace() *httptrace.ClientTrace {

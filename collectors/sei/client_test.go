@@ -331,3 +331,51 @@ func TestSessionHugeHeaderBounded(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// A run resumes the TLS session an earlier run of a client sharing the TLSSessions opened, one per
+// server (host and port), and reports a certificate expiry only from full handshakes; without
+// TLSSessions every run does a full handshake.
+func TestTLSSessionsResume(t *testing.T) {
+	page := func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "<form id=frmLogin></form>") }
+	a := httptest.NewTLSServer(http.HandlerFunc(page))
+	defer a.Close()
+	b := httptest.NewTLSServer(http.HandlerFunc(page))
+	defer b.Close()
+	get := func(c *Client, srv *httptest.Server) *Response {
+		t.Helper()
+		s := c.NewSession()
+		defer s.Close()
+		r, err := s.Get(context.Background(), srv.URL+"/sei/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	sessions := NewTLSSessions(0)
+	c, _ := NewClient(ClientOptions{InsecureSkipVerify: true, TLSSessions: sessions})
+	other, _ := NewClient(ClientOptions{InsecureSkipVerify: true, TLSSessions: sessions})
+	for i, step := range []struct {
+		c       *Client
+		srv     *httptest.Server
+		resumed bool
+	}{
+		{c, a, false},
+		{c, b, false},    // same host name, another port: its own session
+		{c, a, true},     // a's session was not overwritten by b's
+		{other, b, true}, // another prober sharing the cache
+	} {
+		r := get(step.c, step.srv)
+		if got := r.Timing.TLSResumed == 1; got != step.resumed {
+			t.Errorf("step %d: resumed %v, want %v", i, got, step.resumed)
+		}
+		if step.resumed != r.TLSNotAfter.IsZero() {
+			t.Errorf("step %d (resumed %v): TLSNotAfter %v; only a full handshake reports the expiry", i, step.resumed, r.TLSNotAfter)
+		}
+	}
+	plain, _ := NewClient(ClientOptions{InsecureSkipVerify: true})
+	for i := 0; i < 2; i++ {
+		if r := get(plain, a); r.Timing.TLSResumed != 0 || r.TLSNotAfter.IsZero() {
+			t.Errorf("run %d without TLSSessions: resumed %d, expiry %v", i, r.Timing.TLSResumed, r.TLSNotAfter)
+		}
+	}
+}

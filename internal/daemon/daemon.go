@@ -18,6 +18,7 @@ import (
 	vcollectors "github.com/vigia-sei/vigia/collectors"
 	"github.com/vigia-sei/vigia/collectors/discovery"
 	"github.com/vigia-sei/vigia/collectors/probe"
+	"github.com/vigia-sei/vigia/collectors/sei"
 	"github.com/vigia-sei/vigia/config"
 	"github.com/vigia-sei/vigia/internal/latest"
 	"github.com/vigia-sei/vigia/internal/server"
@@ -62,7 +63,9 @@ type Daemon struct {
 	plans   []vcollectors.Plan
 	// loggedIn outlives reloads: the version probe reads the logged-in pages other probes saw.
 	loggedIn *vcollectors.LoggedInPages
-	handlers []vcollectors.ResultHandler
+	// tlsSessions outlive reloads too: the logged-in probes resume the TLS sessions of earlier runs.
+	tlsSessions *sei.TLSSessions
+	handlers    []vcollectors.ResultHandler
 	// fleetWatchers learn the current fleet and the instances that just left it.
 	fleetWatchers []func(current, all []probe.Target, gone []string)
 	alertHandlers []func(alerting.Alert)
@@ -98,7 +101,8 @@ func New(opts Options) (*Daemon, error) {
 		reg = prometheus.NewRegistry()
 	}
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	d := &Daemon{opts: opts, log: opts.Logger, reg: reg, latest: latest.New(), loggedIn: vcollectors.NewLoggedInPages()}
+	d := &Daemon{opts: opts, log: opts.Logger, reg: reg, latest: latest.New(), loggedIn: vcollectors.NewLoggedInPages(),
+		tlsSessions: sei.NewTLSSessions(0)}
 	d.cfg.Store(cfg)
 	d.registerOwnMetrics()
 

@@ -14,13 +14,20 @@ import (
 // config, the same way the daemon does; `vigia probe` and `vigia check` use it for one-shot runs.
 // desired may be nil (no drift). loggedIn, shared by the version, modules and synthetic probers,
 // lets the version probe read the logged-in pages the others saw; nil makes it log in itself.
-func NewProber(cfg *config.Config, name string, desired vcollectors.DesiredStateSource, loggedIn *vcollectors.LoggedInPages) (vcollectors.Prober, error) {
+// sessions, shared by the same three, lets their runs resume TLS sessions as a browser does; nil
+// makes every run do a full handshake, as the health probe always does (it checks the certificate).
+func NewProber(cfg *config.Config, name string, desired vcollectors.DesiredStateSource, loggedIn *vcollectors.LoggedInPages, sessions *sei.TLSSessions) (vcollectors.Prober, error) {
 	p := cfg.Probes
 	client := func(t config.TLS) sei.ClientOptions {
 		if !t.InsecureSkipVerify && t.CAFile == "" {
 			t = cfg.Global.TLS
 		}
 		return sei.ClientOptions{UserAgent: cfg.Global.UserAgent, InsecureSkipVerify: t.InsecureSkipVerify, CAFile: t.CAFile}
+	}
+	loggedInClient := func() sei.ClientOptions {
+		o := client(config.TLS{})
+		o.TLSSessions = sessions
+		return o
 	}
 	switch name {
 	case "http":
@@ -30,19 +37,19 @@ func NewProber(cfg *config.Config, name string, desired vcollectors.DesiredState
 		return vcollectors.NewHealthProber(vcollectors.HealthOptions{Client: client(p.Health.TLS),
 			SkipWSDL: !*p.Health.CheckWSDL, SkipWSSEI: !*p.Health.CheckDatabase})
 	case "version":
-		o := vcollectors.VersionOptions{Client: client(config.TLS{}), LoggedIn: loggedIn}
+		o := vcollectors.VersionOptions{Client: loggedInClient(), LoggedIn: loggedIn}
 		if desired != nil {
 			o.Desired = desired
 		}
 		return vcollectors.NewVersionProber(o)
 	case "modules":
-		o := vcollectors.ModulesOptions{Client: client(config.TLS{}), MatrixFile: p.Modules.CompatibilityFile, LoggedIn: loggedIn}
+		o := vcollectors.ModulesOptions{Client: loggedInClient(), MatrixFile: p.Modules.CompatibilityFile, LoggedIn: loggedIn}
 		if desired != nil {
 			o.Desired = desired
 		}
 		return vcollectors.NewModulesProber(o)
 	case "synthetic":
-		o := vcollectors.SyntheticOptions{Client: client(config.TLS{}), Search: p.Synthetic.Search, LoggedIn: loggedIn}
+		o := vcollectors.SyntheticOptions{Client: loggedInClient(), Search: p.Synthetic.Search, LoggedIn: loggedIn}
 		if f := p.Synthetic.ScenarioFile; f != "" {
 			sc, err := vcollectors.LoadScenario(f)
 			if err != nil {
@@ -69,7 +76,7 @@ func (d *Daemon) buildPlans(cfg *config.Config) ([]vcollectors.Plan, error) {
 		if !s.sched.On() {
 			continue
 		}
-		pr, err := NewProber(cfg, s.name, d.desired, d.loggedIn)
+		pr, err := NewProber(cfg, s.name, d.desired, d.loggedIn, d.tlsSessions)
 		if err != nil {
 			return nil, err
 		}

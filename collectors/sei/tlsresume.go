@@ -1,0 +1,42 @@
+package sei
+
+import (
+	"crypto/tls"
+)
+
+// DefaultTLSSessions is how many TLS servers (host and port) a TLSSessions remembers by default:
+// more than the instances one vigia watches, since a least-recently-used cache smaller than the
+// fleet it cycles through never hits.
+const DefaultTLSSessions = 20000
+
+// TLSSessions remembers one TLS session per server so that a later run resumes it, as a browser
+// does, instead of a full handshake with certificate verification: over HTTPS the full handshake
+// is the largest CPU cost of a run. Probers that check the certificate itself (health) do not use
+// it. Each entry holds the server's certificate chain, a few kilobytes. Safe for concurrent use.
+type TLSSessions struct {
+	cache tls.ClientSessionCache
+}
+
+// NewTLSSessions returns a cache of up to capacity servers (DefaultTLSSessions when <= 0).
+func NewTLSSessions(capacity int) *TLSSessions {
+	if capacity <= 0 {
+		capacity = DefaultTLSSessions
+	}
+	return &TLSSessions{cache: tls.NewLRUClientSessionCache(capacity)}
+}
+
+// forPort is the cache one connection uses. crypto/tls keys sessions by server name alone, so
+// instances on one host name and different ports would overwrite each other's sessions.
+func (t *TLSSessions) forPort(port string) tls.ClientSessionCache {
+	return portSessions{t.cache, port}
+}
+
+type portSessions struct {
+	c    tls.ClientSessionCache
+	port string
+}
+
+func (p portSessions) Get(key string) (*tls.ClientSessionState, bool) {
+	return p.c.Get(key + "|" + p.port)
+}
+func (p portSessions) Put(key string, cs *tls.ClientSessionState) { p.c.Put(key+"|"+p.port, cs) }
