@@ -92,7 +92,7 @@ func (e *evaluator) setRules(rules []*rule) {
 	for _, p := range config.ProbeNames {
 		var list []*rule
 		for _, r := range rules {
-			if r.probe == p || r.probe == "" {
+			if r.appliesTo(p) {
 				list = append(list, r)
 			}
 		}
@@ -424,7 +424,7 @@ func (e *evaluator) reload(rules []*rule) {
 		in.mu.Lock()
 		for k, s := range in.series {
 			nr := byName[k.rule]
-			if nr == nil || nr.identity != s.rule.identity || (nr.probe != "" && nr.probe != k.probe) || nr.perItem() != s.rule.perItem() {
+			if nr == nil || nr.identity != s.rule.identity || !nr.appliesTo(k.probe) || nr.perItem() != s.rule.perItem() {
 				e.resolve(in, s, k, now)
 				continue
 			}
@@ -447,7 +447,7 @@ func (e *evaluator) restore(st storedSeries, now time.Time) bool {
 			r = x
 		}
 	}
-	if r == nil || r.identity != st.Identity {
+	if r == nil || r.identity != st.Identity || !r.appliesTo(st.Probe) {
 		return false
 	}
 	if st.Alert.State != StatePending && st.Alert.State != StateFiring {

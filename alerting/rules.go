@@ -297,6 +297,20 @@ func defaultAnnotation(r *rule, key string) string {
 	return ""
 }
 
+// appliesTo says whether the rule reads the results of probe p. A TLS-expiry rule naming no probe
+// reads the probes that do a full TLS handshake every run (health, http): the logged-in probes
+// resume TLS sessions and see the certificate only now and then, so their series would keep
+// whatever their last full handshake said, possibly for days after a renewal.
+func (r *rule) appliesTo(p string) bool {
+	if r.probe != "" {
+		return r.probe == p
+	}
+	if r.kind == condTLSExpiry {
+		return p == probe.Health || p == probe.HTTP
+	}
+	return true
+}
+
 // isProduction tells whether an environment name means production.
 func isProduction(env string) bool {
 	switch strings.ToLower(env) {

@@ -211,8 +211,17 @@ func TestRuleKinds(t *testing.T) {
 			summary: "Certificado TLS da instância SEI a expirou",
 		},
 		{
-			name: "tls expiry: a run that resumed its TLS session (no certificate seen) keeps the alert",
+			name: "tls expiry naming no probe reads the probes that do full handshakes",
 			rule: config.Rule{Alert: "TLSExpiring", TLSExpiryDays: f(14)},
+			results: []probe.Result{
+				withValue(okResult(a, probe.Version), "tls_cert_expiry_timestamp_seconds", in10days),
+				withValue(okResult(a, probe.HTTP), "tls_cert_expiry_timestamp_seconds", in10days),
+			},
+			want: []string{"firing TLSExpiring a http"}, value: f(10),
+		},
+		{
+			name: "tls expiry: a run that resumed its TLS session (no certificate seen) keeps the alert",
+			rule: config.Rule{Alert: "TLSExpiring", Probe: probe.Version, TLSExpiryDays: f(14)},
 			results: []probe.Result{
 				withValue(okResult(a, probe.Version), "tls_cert_expiry_timestamp_seconds", in10days),
 				okResult(a, probe.Version),
@@ -221,7 +230,7 @@ func TestRuleKinds(t *testing.T) {
 		},
 		{
 			name: "tls expiry: an instance now served over plain HTTP resolves",
-			rule: config.Rule{Alert: "TLSExpiring", TLSExpiryDays: f(14)},
+			rule: config.Rule{Alert: "TLSExpiring", Probe: probe.Version, TLSExpiryDays: f(14)},
 			results: []probe.Result{
 				withValue(okResult(a, probe.Version), "tls_cert_expiry_timestamp_seconds", in10days),
 				okResult(withURL(a, "http://a.exemplo.gov.br/"), probe.Version),
