@@ -48,6 +48,23 @@ type Global struct {
 	Shard string `yaml:"shard"`
 	// TLS applies to every SEI prober (probes.health.tls overrides it for the health probe).
 	TLS TLS `yaml:"tls"`
+	// TLSSessions is how many HTTPS servers the version, modules and synthetic probes remember a
+	// TLS session of, to resume it as a browser does instead of a full handshake (default 10000;
+	// 0 turns resumption off). Each costs about 6 KB (the server's certificate); set it to at
+	// least the number of HTTPS servers the fleet has, or it seldom hits.
+	TLSSessions *int `yaml:"tls_sessions"`
+}
+
+// DefaultTLSSessions is global.tls_sessions when unset.
+const DefaultTLSSessions = 10000
+
+// TLSSessionsOrDefault is global.tls_sessions, DefaultTLSSessions for a config built without
+// defaults.
+func (g *Global) TLSSessionsOrDefault() int {
+	if g.TLSSessions == nil {
+		return DefaultTLSSessions
+	}
+	return *g.TLSSessions
 }
 
 // Server is vigia's own HTTP surface.

@@ -73,6 +73,7 @@ func TestValidConfigDefaultsAndEnv(t *testing.T) {
 	}{
 		{"interval", cfg.Global.Interval, 60 * time.Second},
 		{"concurrency", cfg.Global.Concurrency, 64},
+		{"tls sessions default", *cfg.Global.TLSSessions, DefaultTLSSessions},
 		{"user agent default", cfg.Global.UserAgent, DefaultUserAgent},
 		{"time zone default", cfg.Global.TimeZone, "America/Sao_Paulo"},
 		{"health interval", cfg.Probes.Health.Interval, 30 * time.Second},
@@ -109,6 +110,8 @@ func TestEnvExpansion(t *testing.T) {
 			func(c *Config) bool { return c.Global.Interval == 15*time.Second }},
 		{"number from env", "global:\n  concurrency: ${C}\n", map[string]string{"C": "8"},
 			func(c *Config) bool { return c.Global.Concurrency == 8 }},
+		{"tls session resumption off", "global: {tls_sessions: 0}", nil,
+			func(c *Config) bool { return c.Global.TLSSessionsOrDefault() == 0 }},
 		{"default used", "global: {user_agent: \"${UA:-probe/2}\"}", nil,
 			func(c *Config) bool { return c.Global.UserAgent == "probe/2" }},
 		{"dollar escape", "global: {user_agent: \"a$${B}\"}", nil,

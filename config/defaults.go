@@ -20,6 +20,10 @@ func (c *Config) setDefaults() {
 	if g.Concurrency == 0 {
 		g.Concurrency = 2048
 	}
+	if g.TLSSessions == nil {
+		n := DefaultTLSSessions
+		g.TLSSessions = &n
+	}
 	if g.UserAgent == "" {
 		g.UserAgent = DefaultUserAgent
 	}

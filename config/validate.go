@@ -55,6 +55,9 @@ func (g *Global) Validate(path string, p *Problems) {
 	if g.Concurrency < 1 || g.Concurrency > 100000 {
 		p.Addf(join(path, "concurrency"), "must be between 1 and 100000, got %d", g.Concurrency)
 	}
+	if g.TLSSessions != nil && (*g.TLSSessions < 0 || *g.TLSSessions > 1000000) {
+		p.Addf(join(path, "tls_sessions"), "must be between 0 (off) and 1000000, got %d", *g.TLSSessions)
+	}
 	if _, err := time.LoadLocation(g.TimeZone); err != nil {
 		p.Addf(join(path, "time_zone"), "unknown time zone %q: use an IANA name like America/Sao_Paulo", g.TimeZone)
 	}

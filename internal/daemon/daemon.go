@@ -63,9 +63,11 @@ type Daemon struct {
 	plans   []vcollectors.Plan
 	// loggedIn outlives reloads: the version probe reads the logged-in pages other probes saw.
 	loggedIn *vcollectors.LoggedInPages
-	// tlsSessions outlive reloads too: the logged-in probes resume the TLS sessions of earlier runs.
-	tlsSessions *sei.TLSSessions
-	handlers    []vcollectors.ResultHandler
+	// tlsSessions outlive reloads too (unless global.tls_sessions changes): the logged-in probes
+	// resume the TLS sessions of earlier runs. nil when resumption is off.
+	tlsSessions    *sei.TLSSessions
+	tlsSessionsCap int
+	handlers       []vcollectors.ResultHandler
 	// fleetWatchers learn the current fleet and the instances that just left it.
 	fleetWatchers []func(current, all []probe.Target, gone []string)
 	alertHandlers []func(alerting.Alert)
@@ -101,8 +103,7 @@ func New(opts Options) (*Daemon, error) {
 		reg = prometheus.NewRegistry()
 	}
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	d := &Daemon{opts: opts, log: opts.Logger, reg: reg, latest: latest.New(), loggedIn: vcollectors.NewLoggedInPages(),
-		tlsSessions: sei.NewTLSSessions(0)}
+	d := &Daemon{opts: opts, log: opts.Logger, reg: reg, latest: latest.New(), loggedIn: vcollectors.NewLoggedInPages()}
 	d.cfg.Store(cfg)
 	d.registerOwnMetrics()
 

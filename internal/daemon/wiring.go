@@ -65,6 +65,12 @@ func NewProber(cfg *config.Config, name string, desired vcollectors.DesiredState
 // buildPlans turns the probes section into scheduler plans, one per enabled prober.
 func (d *Daemon) buildPlans(cfg *config.Config) ([]vcollectors.Plan, error) {
 	p := cfg.Probes
+	if n := cfg.Global.TLSSessionsOrDefault(); n != d.tlsSessionsCap || (n > 0) != (d.tlsSessions != nil) {
+		d.tlsSessionsCap, d.tlsSessions = n, nil
+		if n > 0 {
+			d.tlsSessions = sei.NewTLSSessions(n)
+		}
+	}
 	var plans []vcollectors.Plan
 	for _, s := range []struct {
 		name  string
