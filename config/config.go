@@ -55,17 +55,8 @@ type Global struct {
 	TLSSessions *int `yaml:"tls_sessions"`
 }
 
-// DefaultTLSSessions is global.tls_sessions when unset.
+// DefaultTLSSessions is global.tls_sessions when unset: the 10,000 instances one vigia is sized for.
 const DefaultTLSSessions = 10000
-
-// TLSSessionsOrDefault is global.tls_sessions, DefaultTLSSessions for a config built without
-// defaults.
-func (g *Global) TLSSessionsOrDefault() int {
-	if g.TLSSessions == nil {
-		return DefaultTLSSessions
-	}
-	return *g.TLSSessions
-}
 
 // Server is vigia's own HTTP surface.
 type Server struct {

@@ -111,7 +111,7 @@ func TestEnvExpansion(t *testing.T) {
 		{"number from env", "global:\n  concurrency: ${C}\n", map[string]string{"C": "8"},
 			func(c *Config) bool { return c.Global.Concurrency == 8 }},
 		{"tls session resumption off", "global: {tls_sessions: 0}", nil,
-			func(c *Config) bool { return c.Global.TLSSessionsOrDefault() == 0 }},
+			func(c *Config) bool { return *c.Global.TLSSessions == 0 }},
 		{"default used", "global: {user_agent: \"${UA:-probe/2}\"}", nil,
 			func(c *Config) bool { return c.Global.UserAgent == "probe/2" }},
 		{"dollar escape", "global: {user_agent: \"a$${B}\"}", nil,

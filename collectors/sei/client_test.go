@@ -351,7 +351,7 @@ func TestTLSSessionsResume(t *testing.T) {
 		}
 		return r
 	}
-	sessions := NewTLSSessions(0)
+	sessions := NewTLSSessions(16)
 	c, _ := NewClient(ClientOptions{InsecureSkipVerify: true, TLSSessions: sessions})
 	other, _ := NewClient(ClientOptions{InsecureSkipVerify: true, TLSSessions: sessions})
 	for i, step := range []struct {

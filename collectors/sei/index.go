@@ -318,7 +318,6 @@ func (c compound) match(x *pageIndex, e *elem) bool {
 		}
 	}
 	a := elemAttrs{x, e}
-	var scratch [512]byte
 	for _, cond := range c.conds {
 		v, ok := a.raw(cond.name)
 		if !ok {
@@ -327,11 +326,21 @@ func (c compound) match(x *pageIndex, e *elem) bool {
 		if cond.op == "" {
 			continue
 		}
-		if !cond.holds(attrTextIn(scratch[:0], v)) {
+		if !cond.holdsRaw(v) {
 			return false
 		}
 	}
 	return true
+}
+
+// holdsRaw is holds of a raw attribute value. One with references is decoded into a stack buffer,
+// declared only on that path so matching every element of a page does not clear it each time.
+func (c attrCond) holdsRaw(v string) bool {
+	if strings.IndexByte(v, '&') < 0 {
+		return c.holds(attrText(v))
+	}
+	var scratch [512]byte
+	return c.holds(attrTextIn(scratch[:0], v))
 }
 
 // holds applies cascadia's rules: an empty value never matches *=, ^= and $=.

@@ -4,26 +4,28 @@ import (
 	"crypto/tls"
 )
 
-// DefaultTLSSessions is how many TLS servers (host and port) a TLSSessions remembers by default:
-// the 10,000 instances one vigia is sized for. A least-recently-used cache smaller than the fleet
-// it cycles through never hits.
-const DefaultTLSSessions = 10000
-
 // TLSSessions remembers one TLS session per server so that a later run resumes it, as a browser
 // does, instead of a full handshake with certificate verification: over HTTPS the full handshake
 // is the largest CPU cost of a run. Probers that check the certificate itself (health) do not use
 // it. Each entry holds the server's certificate chain: about 6 KB for a server with its own
 // RSA-2048 certificate (BenchmarkTLSSessionsMemory). Safe for concurrent use.
 type TLSSessions struct {
-	cache tls.ClientSessionCache
+	cache    tls.ClientSessionCache
+	capacity int
 }
 
-// NewTLSSessions returns a cache of up to capacity servers (DefaultTLSSessions when <= 0).
+// NewTLSSessions returns a cache of up to capacity servers, least recently used first out: one
+// smaller than the fleet it cycles through never hits.
 func NewTLSSessions(capacity int) *TLSSessions {
-	if capacity <= 0 {
-		capacity = DefaultTLSSessions
+	return &TLSSessions{cache: tls.NewLRUClientSessionCache(capacity), capacity: capacity}
+}
+
+// Capacity is how many servers the cache holds; 0 for a nil cache (resumption off).
+func (t *TLSSessions) Capacity() int {
+	if t == nil {
+		return 0
 	}
-	return &TLSSessions{cache: tls.NewLRUClientSessionCache(capacity)}
+	return t.capacity
 }
 
 // forPort is the cache one connection uses. crypto/tls keys sessions by server name alone, so

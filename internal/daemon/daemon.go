@@ -65,9 +65,8 @@ type Daemon struct {
 	loggedIn *vcollectors.LoggedInPages
 	// tlsSessions outlive reloads too (unless global.tls_sessions changes): the logged-in probes
 	// resume the TLS sessions of earlier runs. nil when resumption is off.
-	tlsSessions    *sei.TLSSessions
-	tlsSessionsCap int
-	handlers       []vcollectors.ResultHandler
+	tlsSessions *sei.TLSSessions
+	handlers    []vcollectors.ResultHandler
 	// fleetWatchers learn the current fleet and the instances that just left it.
 	fleetWatchers []func(current, all []probe.Target, gone []string)
 	alertHandlers []func(alerting.Alert)

@@ -65,8 +65,8 @@ func NewProber(cfg *config.Config, name string, desired vcollectors.DesiredState
 // buildPlans turns the probes section into scheduler plans, one per enabled prober.
 func (d *Daemon) buildPlans(cfg *config.Config) ([]vcollectors.Plan, error) {
 	p := cfg.Probes
-	if n := cfg.Global.TLSSessionsOrDefault(); n != d.tlsSessionsCap || (n > 0) != (d.tlsSessions != nil) {
-		d.tlsSessionsCap, d.tlsSessions = n, nil
+	if n := *cfg.Global.TLSSessions; n != d.tlsSessions.Capacity() {
+		d.tlsSessions = nil
 		if n > 0 {
 			d.tlsSessions = sei.NewTLSSessions(n)
 		}
