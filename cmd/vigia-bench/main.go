@@ -27,6 +27,7 @@ type result struct {
 	ProbesPerInstance  int     `json:"probes_per_instance"`
 	IntervalSeconds    float64 `json:"interval_seconds"`
 	LoggedInIntervalS  float64 `json:"logged_in_interval_seconds,omitempty"`
+	VigiaCPUs          int     `json:"vigia_gomaxprocs,omitempty"`
 	StartToFirstProbeS float64 `json:"start_to_first_probe_seconds"`
 	WindowSeconds      float64 `json:"window_seconds"`
 	ProbesPerSecond    float64 `json:"probes_per_second"`
@@ -54,6 +55,7 @@ func main() {
 	concurrency := flag.Int("concurrency", 0, "vigia global.concurrency (0: vigia's default)")
 	hosts := flag.Int("hosts", 254, "loopback addresses seisim spreads the fleet over (seisim --hosts): a real fleet is many hosts; every connection to one address and port makes the kernel search for a free source port among tens of thousands in TIME_WAIT, a cost production never pays (0: one address)")
 	profile := flag.String("profile", "", "directory for CPU profiles of the window (cpu-N.pprof for vigia, seisim-cpu-N.pprof) and vigia's heap profile at its end (heap-N.pprof)")
+	cpus := flag.Int("vigia-cpus", 0, "GOMAXPROCS for vigia, as a container CPU limit of that many cores sets it (Go reads the cgroup limit since 1.25): the Helm chart's resources.limits.cpu (0: every core of the machine)")
 	flag.Parse()
 
 	var results []result
@@ -67,7 +69,7 @@ func main() {
 		if sched.loggedIn <= 0 {
 			sched.loggedIn = sched.interval
 		}
-		r, err := run(*bin, n, strings.Split(*probes, ","), sched, *warmup, *window, *concurrency, *hosts, *profile)
+		r, err := run(*bin, n, strings.Split(*probes, ","), sched, *warmup, *window, *concurrency, *hosts, *cpus, *profile)
 		if err != nil {
 			fatal("%d instances: %v", n, err)
 		}
@@ -114,8 +116,8 @@ func (s schedule) perSecond(n int, probes []string) float64 {
 	return r
 }
 
-func run(bin string, n int, probes []string, sched schedule, warmup, window time.Duration, concurrency, hosts int, profile string) (result, error) {
-	r := result{Instances: n, ProbesPerInstance: len(probes), IntervalSeconds: sched.interval.Seconds()}
+func run(bin string, n int, probes []string, sched schedule, warmup, window time.Duration, concurrency, hosts, cpus int, profile string) (result, error) {
+	r := result{Instances: n, ProbesPerInstance: len(probes), IntervalSeconds: sched.interval.Seconds(), VigiaCPUs: cpus}
 	if sched.loggedIn != sched.interval {
 		r.LoggedInIntervalS = sched.loggedIn.Seconds()
 	}
@@ -153,6 +155,9 @@ func run(bin string, n int, probes []string, sched schedule, warmup, window time
 	}
 	vigia := exec.Command(filepath.Join(bin, "vigia"), args...)
 	vigia.Stdout = io.Discard
+	if cpus > 0 {
+		vigia.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(cpus))
+	}
 	logf, _ := os.Create(filepath.Join(dir, "vigia.log"))
 	vigia.Stderr = logf
 	start := time.Now()

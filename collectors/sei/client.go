@@ -158,7 +158,11 @@ type pconn struct {
 	fb       *firstByteReader
 	notAfter time.Time
 	idleAt   time.Time
-	stop     func() bool // ends the context watch of the request in flight
+	// The context whose deadline and cancellation the connection follows, and stop ends that
+	// watch. A run sends all its requests under one context, so the watch is set once per
+	// connection rather than once per request (two deadline changes and a registration each).
+	watched context.Context
+	stop    func() bool
 }
 
 // maxIdle bounds how long a session reuses a connection: servers close idle keep-alive
@@ -440,6 +444,17 @@ func (s *Session) exchange(ctx context.Context, method string, u *url.URL, body 
 	}
 	key := u.Scheme + "://" + u.Host
 	var pc *pconn
+	if s.idle != nil && s.idle.watched != ctx && s.idle.stop != nil {
+		// A request under another context (a step with its own timeout): the old watch ends
+		// here. If it already fired, the old context ended and left the connection's deadline in
+		// the past: the connection is not reused.
+		if !s.idle.stop() {
+			s.drop(s.idle)
+			s.idle = nil
+		} else {
+			s.idle.stop, s.idle.watched = nil, nil
+		}
+	}
 	if s.idle != nil {
 		if s.idle.key == key && time.Since(s.idle.idleAt) < maxIdle && s.idle.br.Buffered() == 0 {
 			pc = s.idle
@@ -470,13 +485,13 @@ func (s *Session) send(ctx context.Context, pc *pconn, method string, u *url.URL
 		}
 		tr.newConn = true
 	}
-	if dl, ok := ctx.Deadline(); ok {
+	if pc.watched != ctx {
+		dl, _ := ctx.Deadline() // zero: none
 		_ = pc.conn.SetDeadline(dl)
-	} else {
-		_ = pc.conn.SetDeadline(time.Time{})
+		conn := pc.conn
+		pc.stop = context.AfterFunc(ctx, func() { _ = conn.SetDeadline(aLongTimeAgo) })
+		pc.watched = ctx
 	}
-	conn := pc.conn
-	pc.stop = context.AfterFunc(ctx, func() { _ = conn.SetDeadline(aLongTimeAgo) })
 	fail := func(err error) (exchange, error) {
 		s.drop(pc)
 		return ex, err
@@ -502,8 +517,6 @@ func (s *Session) send(ctx context.Context, pc *pconn, method string, u *url.URL
 	ex.resp = resp
 	ex.notAfter = pc.notAfter
 	ex.release = func(bodyDone bool) {
-		pc.stop()
-		pc.stop = nil
 		pc.fb.t = nil
 		if !bodyDone || resp.Close || ctx.Err() != nil {
 			// Close the connection first: closing a body that was not read to its end makes
@@ -513,7 +526,6 @@ func (s *Session) send(ctx context.Context, pc *pconn, method string, u *url.URL
 			return
 		}
 		_ = resp.Body.Close()
-		_ = pc.conn.SetDeadline(time.Time{})
 		pc.idleAt = time.Now()
 		s.idle = pc
 	}

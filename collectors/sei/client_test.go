@@ -13,6 +13,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -183,6 +184,92 @@ func TestSessionHangBoundedByContext(t *testing.T) {
 	}
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("hang not bounded by the deadline: %v", d)
+	}
+}
+
+// A kept-alive connection follows the context of the request it carries: a step with its own
+// timeout after requests without one is bounded by it, and a request after the previous step's
+// context ended still goes out (on a new connection when the ended context poisoned the old one).
+func TestSessionKeptAliveConnectionFollowsEachContext(t *testing.T) {
+	var conns atomic.Int32
+	block := make(chan struct{})
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			time.Sleep(100 * time.Millisecond)
+		}
+		if r.URL.Path == "/hang" {
+			select {
+			case <-block:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		_, _ = io.WriteString(w, "ok")
+	}))
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(block) })
+	c, _ := NewClient(ClientOptions{})
+	s := c.NewSession()
+	defer s.Close()
+
+	get := func(ctx context.Context, path string) error {
+		_, err := s.Get(ctx, srv.URL+path)
+		return err
+	}
+	run := context.Background()
+	for range 3 {
+		if err := get(run, "/a"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := conns.Load(); n != 1 {
+		t.Fatalf("three requests under one context used %d connections, want 1", n)
+	}
+
+	step, cancel := context.WithTimeout(run, 150*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if err := get(step, "/hang"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("step with its own timeout on a kept-alive connection: %v", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("step timeout not applied to the kept-alive connection: %v", d)
+	}
+
+	// A step that ended after its request completed leaves the connection kept alive with a
+	// watch that has fired: the next request must not inherit its deadline.
+	ended, endStep := context.WithCancel(run)
+	if err := get(ended, "/a"); err != nil {
+		t.Fatal(err)
+	}
+	endStep()
+	time.Sleep(20 * time.Millisecond)
+	if err := get(run, "/a"); err != nil {
+		t.Fatalf("request after the previous step's context ended: %v", err)
+	}
+	if err := get(run, "/a"); err != nil {
+		t.Fatal(err)
+	}
+
+	// A step's context that ends while a later request is in flight on the same connection must
+	// not cut that request short.
+	earlier, endEarlier := context.WithCancel(run)
+	if err := get(earlier, "/a"); err != nil {
+		t.Fatal(err)
+	}
+	time.AfterFunc(30*time.Millisecond, endEarlier)
+	before := conns.Load()
+	if err := get(run, "/slow"); err != nil {
+		t.Fatalf("a request cut short by an earlier step's context: %v", err)
+	}
+	if n := conns.Load() - before; n != 0 {
+		t.Fatalf("the request was cut short by an earlier step's context and sent again on %d new connection(s)", n)
 	}
 }
 
