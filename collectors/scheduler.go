@@ -188,7 +188,7 @@ func (s *Scheduler) Update(targets []probe.Target, plans []Plan) {
 				counts[name]++
 				continue
 			}
-			j := &job{key: k, plan: p, origin: now}
+			j := &job{key: k, plan: p, origin: phaseEpoch}
 			j.run.Store(&jobRun{target: t, prober: p.Prober, timeout: p.Timeout})
 			j.phase = s.phase(k, p)
 			j.next = s.first(j, now)
@@ -229,10 +229,6 @@ func wants(t probe.Target, name string) bool {
 func (s *Scheduler) Scheduled() bool { return s.scheduled.Load() }
 
 func (s *Scheduler) phase(k jobKey, p Plan) time.Duration {
-	h := fnv.New64a()
-	h.Write([]byte(k.instance))
-	h.Write([]byte{0})
-	h.Write([]byte(k.probe))
 	window := p.Interval
 	if p.Cron != nil {
 		window = s.opts.CronSpread
@@ -240,8 +236,31 @@ func (s *Scheduler) phase(k jobKey, p Plan) time.Duration {
 	if window <= 0 {
 		return 0
 	}
-	return time.Duration(h.Sum64() % uint64(window))
+	h := fnv.New64a()
+	h.Write([]byte(k.instance))
+	rank, chained := chainRank[k.probe]
+	if !chained {
+		h.Write([]byte{0})
+		h.Write([]byte(k.probe))
+	}
+	base := time.Duration(h.Sum64() % uint64(window))
+	return (base + time.Duration(rank)*chainStep) % window
 }
+
+// phaseEpoch is the time every job's phases count from, whenever the job was created: an
+// instance's probes stay chained after a reload adds one or changes its interval, and keep their
+// second of the minute across restarts.
+var phaseEpoch = time.Unix(0, 0)
+
+// An instance's SEI probes start chainStep apart, in chainRank's order, from one phase per
+// instance: each run finds the connection the previous one left (sei.ConnPool) instead of opening
+// its own, and the fleet's load stays flat because the phase is spread by instance. chainStep
+// leaves a healthy instance's run (tens to hundreds of milliseconds) time to end, and a connection
+// waits at most 2 s in the pool. Probes with different intervals line up whenever the longer
+// interval is a multiple of the shorter one (health every minute, logged-in probes every five).
+const chainStep = 1500 * time.Millisecond
+
+var chainRank = map[string]int{probe.Health: 0, probe.Version: 1, probe.Modules: 2, probe.Synthetic: 3}
 
 // first is the first run: soon (within StartSpread) for interval probes, the next cron slot plus
 // the spread for cron probes.
@@ -250,7 +269,17 @@ func (s *Scheduler) first(j *job, now time.Time) time.Time {
 		return j.plan.Cron.Next(now).Add(j.phase)
 	}
 	spread := min(s.opts.StartSpread, j.plan.Interval)
-	return now.Add(time.Duration(int64(j.phase) % int64(spread)))
+	if spread <= 0 {
+		return now
+	}
+	// The phase's next slot, folded into the spread: with a spread of a whole interval the first
+	// run is already on the cadence, so the second comes one interval later and an instance's
+	// probes are chained from the start.
+	wait := j.origin.Add(j.phase).Sub(now) % j.plan.Interval
+	if wait < 0 {
+		wait += j.plan.Interval
+	}
+	return now.Add(wait % spread)
 }
 
 // following is the run after one that was due at `due`: the next slot of this pair's phase that is

@@ -179,6 +179,60 @@ func TestFollowingRuns(t *testing.T) {
 	}
 }
 
+// An instance's SEI probes start chainStep apart from one phase per instance, so each run finds the
+// connection the previous one left; the instances' phases still spread over the interval.
+func TestPhasesChainAnInstancesProbes(t *testing.T) {
+	s := NewScheduler(SchedulerOptions{}, nil)
+	minute, five := Plan{Interval: time.Minute}, Plan{Interval: 5 * time.Minute}
+	seconds := map[time.Duration]bool{}
+	for i := range 200 {
+		inst := fmt.Sprintf("sei-%03d", i)
+		h := s.phase(jobKey{inst, probe.Health}, minute)
+		seconds[h/(10*time.Second)] = true
+		for rank, name := range []string{probe.Health, probe.Version, probe.Modules, probe.Synthetic} {
+			want := (h + time.Duration(rank)*chainStep) % time.Minute
+			if got := s.phase(jobKey{inst, name}, minute); got != want {
+				t.Fatalf("%s %s: phase %v, want %v (health's %v + %d steps)", inst, name, got, want, h, rank)
+			}
+			// Every five minutes, the slots of a probe fall on the minute's chain too.
+			if got := s.phase(jobKey{inst, name}, five) % time.Minute; got != want {
+				t.Fatalf("%s %s every 5 min: phase %v mod 1 min, want %v", inst, name, got, want)
+			}
+		}
+		// Probes outside the chain keep a phase of their own.
+		if a, b := s.phase(jobKey{inst, "http"}, minute), s.phase(jobKey{inst, "other"}, minute); a == b {
+			t.Errorf("%s: unchained probes share phase %v", inst, a)
+		}
+	}
+	if len(seconds) != 6 {
+		t.Errorf("200 instances' phases fall in %d of the minute's six 10 s windows", len(seconds))
+	}
+	// With a start spread of a whole interval, first runs are on the cadence and chained already.
+	sp := NewScheduler(SchedulerOptions{StartSpread: time.Minute}, nil)
+	now := time.Now()
+	for i := range 50 {
+		inst := fmt.Sprintf("sei-%03d", i)
+		h := &job{plan: minute, phase: sp.phase(jobKey{inst, probe.Health}, minute), origin: phaseEpoch}
+		v := &job{plan: minute, phase: sp.phase(jobKey{inst, probe.Version}, minute), origin: phaseEpoch}
+		fh, fv := sp.first(h, now), sp.first(v, now)
+		if fh.Before(now) || !fh.Before(now.Add(time.Minute)) {
+			t.Fatalf("%s: first run %v after start, want within the spread", inst, fh.Sub(now))
+		}
+		if d := fv.Sub(fh); d != chainStep && d != chainStep-time.Minute {
+			t.Errorf("%s: version's first run %v after health's, want %v", inst, d, chainStep)
+		}
+		if got := sp.following(h, fh, fh); got.Sub(fh) != time.Minute {
+			t.Errorf("%s: second run %v after the first, want one interval", inst, got.Sub(fh))
+		}
+	}
+	// Jobs created at different times count slots from the same epoch: still chained.
+	j1 := &job{plan: minute, phase: s.phase(jobKey{"a", probe.Health}, minute), origin: phaseEpoch}
+	j2 := &job{plan: minute, phase: s.phase(jobKey{"a", probe.Version}, minute), origin: phaseEpoch}
+	if d := s.following(j2, now, now).Sub(s.following(j1, now, now)); d != chainStep && d != chainStep-time.Minute {
+		t.Errorf("version's next run is %v after health's, want %v", d, chainStep)
+	}
+}
+
 type panicky struct{}
 
 func (panicky) Name() string { return "panicky" }

@@ -637,7 +637,7 @@ func buildCheckProbers(names []string, cfg *config.Config, t probe.Target, searc
 		if n == probe.Synthetic && t.Credentials.Empty() {
 			return nil, errors.New("a transação sintética precisa de --user e --password-env")
 		}
-		p, err := daemon.NewProber(&c, n, src, nil, nil)
+		p, err := daemon.NewProber(&c, n, src, daemon.ProberShared{})
 		if err != nil {
 			return nil, err
 		}

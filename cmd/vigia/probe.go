@@ -62,7 +62,7 @@ func probeCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	var results []probe.Result
 	for _, n := range names {
-		p, err := daemon.NewProber(cfg, n, nil, nil, nil)
+		p, err := daemon.NewProber(cfg, n, nil, daemon.ProberShared{})
 		if err != nil {
 			fmt.Fprintln(stderr, "vigia probe:", err)
 			return 2

@@ -50,13 +50,22 @@ type ClientOptions struct {
 	// TLSSessions, when set, lets runs resume the TLS sessions earlier runs (of any prober sharing
 	// it) opened. A resumed connection reports no certificate expiry: the certificate was not sent.
 	TLSSessions *TLSSessions `yaml:"-"`
+	// Conns, when set, passes the connection a run leaves open on to the next run against the
+	// same server (ConnPool). LendOnly gives connections to it but never takes one: the health
+	// probe opens its own every run, so it measures connect and TLS.
+	Conns    *ConnPool `yaml:"-"`
+	LendOnly bool      `yaml:"-"`
 }
 
 // Client holds what every session of one prober shares: TLS settings and limits. It is safe for
 // concurrent use; the sessions it opens are not.
 type Client struct {
-	tls          *tls.Config
-	sessions     *TLSSessions
+	tls      *tls.Config
+	sessions *TLSSessions
+	conns    *ConnPool
+	borrow   bool
+	// tlsTag keeps apart in conns the TLS connections of clients that verify differently.
+	tlsTag       string
 	ua           string
 	maxBody      int64
 	maxRedirects int
@@ -79,6 +88,9 @@ func NewClient(opts ClientOptions) (*Client, error) {
 		tls:          &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: opts.InsecureSkipVerify}, //nolint:gosec // operator's choice, documented
 		proxy:        httpproxy.FromEnvironment().ProxyFunc(),
 		sessions:     opts.TLSSessions,
+		conns:        opts.Conns,
+		borrow:       opts.Conns != nil && !opts.LendOnly,
+		tlsTag:       fmt.Sprintf("tls insecure=%t ca=%q ", opts.InsecureSkipVerify, opts.CAFile),
 	}
 	if c.ua == "" {
 		c.ua = DefaultUserAgent
@@ -102,16 +114,17 @@ func NewClient(opts ClientOptions) (*Client, error) {
 // UserAgent is the User-Agent every session sends.
 func (c *Client) UserAgent() string { return c.ua }
 
-// NewSession opens a fresh session: its own cookie jar and its own connection, so nothing of a
-// previous run (a PHPSESSID, a captcha counter bound to a session) leaks into this one. Close it when
-// the run ends.
+// NewSession opens a fresh session: its own cookie jar, so nothing of a previous run (a PHPSESSID, a
+// captcha counter bound to a session) leaks into this one. Its connection is its own, or with a
+// ConnPool the one an earlier run left open to the same server. Close it when the run ends.
 func (c *Client) NewSession() *Session {
 	jar, _ := cookiejar.New(nil) // never fails without options
 	return &Session{c: c, jar: jar}
 }
 
 // Session is one probe run's browser: cookies persist across requests and redirects, one
-// connection is kept alive inside the run and closed by Close. Not safe for concurrent use.
+// connection is kept alive inside the run and closed by Close (or handed to the ConnPool). Not
+// safe for concurrent use.
 //
 // Requests go straight over a net.Conn (crypto/tls for https) and responses are read with
 // net/http's own parser: a probe is a handful of sequential requests, and net/http's Transport
@@ -141,7 +154,9 @@ type Session struct {
 // session's responses may be used after it (CloseKeep keeps a Result).
 func (s *Session) Close() {
 	if s.idle != nil {
-		s.drop(s.idle)
+		if !s.lend(s.idle) {
+			s.drop(s.idle)
+		}
 		s.idle = nil
 	}
 	s.release()
@@ -150,11 +165,37 @@ func (s *Session) Close() {
 	}
 }
 
+// lend hands the run's kept-alive connection to the next run (ConnPool) and reports whether it
+// did. The run's context watch ends first: the run's context ends right after, and must not set
+// the connection's deadline in the past under the next run.
+func (s *Session) lend(pc *pconn) bool {
+	if s.c.conns == nil || time.Since(pc.idleAt) >= maxIdle || pc.br.Buffered() != 0 {
+		return false
+	}
+	if pc.stop != nil {
+		if !pc.stop() {
+			return false // the run's context already ended: the deadline is in the past
+		}
+		pc.stop, pc.watched = nil, nil
+	}
+	return s.c.conns.put(s.c.poolKey(pc.key), pc)
+}
+
+// poolKey names a server in the ConnPool: a TLS connection only passes between clients that
+// verify certificates alike.
+func (c *Client) poolKey(key string) string {
+	if strings.HasPrefix(key, "https:") {
+		return c.tlsTag + key
+	}
+	return key
+}
+
 // pconn is a kept-alive connection of a session.
 type pconn struct {
 	key      string // scheme://host:port
 	conn     net.Conn
 	br       *bufio.Reader
+	readers  *sync.Pool // where br goes back when the connection is discarded
 	fb       *firstByteReader
 	notAfter time.Time
 	idleAt   time.Time
@@ -174,6 +215,13 @@ func (pc *pconn) close() {
 		pc.stop()
 	}
 	_ = pc.conn.Close()
+}
+
+// discard closes the connection and hands its read buffer back.
+func (pc *pconn) discard() {
+	pc.close()
+	pc.br.Reset(nil)
+	pc.readers.Put(pc.br)
 }
 
 // firstByteReader reads the connection, noting when the first byte of a response arrives and,
@@ -243,10 +291,12 @@ type Timing struct {
 	FirstByte time.Duration
 	Total     time.Duration
 	// Requests is how many requests the fetch sent, NewConns how many of them opened a connection,
-	// TLSResumed how many of those resumed an earlier TLS session (TLSSessions).
+	// TLSResumed how many of those resumed an earlier TLS session (TLSSessions), Borrowed how many
+	// went out on a connection an earlier run left (ConnPool).
 	Requests   int
 	NewConns   int
 	TLSResumed int
+	Borrowed   int
 }
 
 // Phases returns the split under the names Result.Phases uses.
@@ -371,6 +421,9 @@ func (s *Session) Do(ctx context.Context, req Request) (*Response, error) {
 		if tr.newConn {
 			out.Timing.NewConns++
 		}
+		if tr.borrowed {
+			out.Timing.Borrowed++
+		}
 		if tr.tlsResumed {
 			out.Timing.TLSResumed++
 		}
@@ -463,8 +516,19 @@ func (s *Session) exchange(ctx context.Context, method string, u *url.URL, body 
 		}
 		s.idle = nil
 	}
+	borrowed := false
+	if pc == nil && s.c.borrow && method == http.MethodGet {
+		// Only a GET: if the server closed the connection meanwhile, it is sent again below.
+		if pc = s.c.conns.take(s.c.poolKey(key)); pc != nil {
+			borrowed = true
+			pc.notAfter = time.Time{} // this run did no handshake: the expiry is the lender's finding
+		}
+	}
 	reused := pc != nil
 	ex, err := s.send(ctx, pc, method, u, key, body, hdr)
+	if ex.tr != nil && err == nil {
+		ex.tr.borrowed = borrowed && !ex.tr.newConn
+	}
 	if err != nil && reused && method == http.MethodGet && ex.tr != nil && ex.tr.firstByte.IsZero() && ctx.Err() == nil {
 		// The server closed the kept-alive connection before reading the request (a race every
 		// HTTP client meets): a GET is safe to send again on a new connection. A POST is never
@@ -653,6 +717,7 @@ func (s *Session) dial(ctx context.Context, u *url.URL, key string, tr *trace) (
 	}
 	pc.fb = &firstByteReader{c: pc.conn}
 	pc.br = s.c.getReader(pc.fb)
+	pc.readers = &s.c.readers
 	return pc, nil
 }
 
@@ -665,11 +730,7 @@ func (c *Client) getReader(r io.Reader) *bufio.Reader {
 }
 
 // drop closes a connection nothing reads any more and hands back its read buffer.
-func (s *Session) drop(pc *pconn) {
-	pc.close()
-	pc.br.Reset(nil)
-	s.c.readers.Put(pc.br)
-}
+func (s *Session) drop(pc *pconn) { pc.discard() }
 
 // exchangeProxied sends a request through net/http's Transport (proxy from the environment).
 func (s *Session) exchangeProxied(ctx context.Context, method string, u *url.URL, body []byte, hdr http.Header) (exchange, error) {
@@ -746,7 +807,7 @@ func cleanErr(ctx context.Context, err error) error {
 
 type trace struct {
 	start, dnsStart, dnsDone, connStart, connDone, tlsStart, tlsDone, wrote, firstByte time.Time
-	newConn, tlsResumed                                                                bool
+	newConn, tlsResumed, borrowed                                                      bool
 }
 
 func (t *trace) clientTrace() *httptrace.ClientTrace {

@@ -66,7 +66,9 @@ type Daemon struct {
 	// tlsSessions outlive reloads too (unless global.tls_sessions changes): the logged-in probes
 	// resume the TLS sessions of earlier runs. nil when resumption is off.
 	tlsSessions *sei.TLSSessions
-	handlers    []vcollectors.ResultHandler
+	// conns, the connections runs leave for the next run on the same server, outlive reloads.
+	conns    *sei.ConnPool
+	handlers []vcollectors.ResultHandler
 	// fleetWatchers learn the current fleet and the instances that just left it.
 	fleetWatchers []func(current, all []probe.Target, gone []string)
 	alertHandlers []func(alerting.Alert)
@@ -102,7 +104,8 @@ func New(opts Options) (*Daemon, error) {
 		reg = prometheus.NewRegistry()
 	}
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	d := &Daemon{opts: opts, log: opts.Logger, reg: reg, latest: latest.New(), loggedIn: vcollectors.NewLoggedInPages()}
+	d := &Daemon{opts: opts, log: opts.Logger, reg: reg, latest: latest.New(), loggedIn: vcollectors.NewLoggedInPages(),
+		conns: sei.NewConnPool()}
 	d.cfg.Store(cfg)
 	d.registerOwnMetrics()
 
@@ -248,6 +251,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if !waitOrDeadline(&sched, deadline) {
 		d.log.Warn("probe runs still in progress at the shutdown deadline; leaving them")
 	}
+	d.conns.Close()
 	stopComps()
 	if !waitOrDeadline(&comps, deadline) {
 		d.log.Warn("consumers did not flush before the shutdown deadline")

@@ -12,29 +12,30 @@ import (
 
 // NewProber builds the named prober ("http", "health", "version", "modules", "synthetic") from the
 // config, the same way the daemon does; `vigia probe` and `vigia check` use it for one-shot runs.
-// desired may be nil (no drift). loggedIn, shared by the version, modules and synthetic probers,
-// lets the version probe read the logged-in pages the others saw; nil makes it log in itself.
-// sessions, shared by the same three, lets their runs resume TLS sessions as a browser does; nil
-// makes every run do a full handshake, as the health probe always does (it checks the certificate).
-func NewProber(cfg *config.Config, name string, desired vcollectors.DesiredStateSource, loggedIn *vcollectors.LoggedInPages, sessions *sei.TLSSessions) (vcollectors.Prober, error) {
+// desired may be nil (no drift); shared holds what runs of different probers share (its zero value
+// shares nothing).
+func NewProber(cfg *config.Config, name string, desired vcollectors.DesiredStateSource, shared ProberShared) (vcollectors.Prober, error) {
 	p := cfg.Probes
 	client := func(t config.TLS) sei.ClientOptions {
 		if !t.InsecureSkipVerify && t.CAFile == "" {
 			t = cfg.Global.TLS
 		}
-		return sei.ClientOptions{UserAgent: cfg.Global.UserAgent, InsecureSkipVerify: t.InsecureSkipVerify, CAFile: t.CAFile}
+		return sei.ClientOptions{UserAgent: cfg.Global.UserAgent, InsecureSkipVerify: t.InsecureSkipVerify, CAFile: t.CAFile, Conns: shared.Conns}
 	}
 	loggedInClient := func() sei.ClientOptions {
 		o := client(config.TLS{})
-		o.TLSSessions = sessions
+		o.TLSSessions = shared.TLSSessions
 		return o
 	}
+	loggedIn := shared.LoggedIn
 	switch name {
 	case "http":
 		return vcollectors.NewHTTPProber(vcollectors.HTTPOptions{UserAgent: cfg.Global.UserAgent,
 			InsecureSkipVerify: cfg.Global.TLS.InsecureSkipVerify}), nil
 	case "health":
-		return vcollectors.NewHealthProber(vcollectors.HealthOptions{Client: client(p.Health.TLS),
+		c := client(p.Health.TLS)
+		c.LendOnly = true // a new connection every run: health measures connect and TLS
+		return vcollectors.NewHealthProber(vcollectors.HealthOptions{Client: c,
 			SkipWSDL: !*p.Health.CheckWSDL, SkipWSSEI: !*p.Health.CheckDatabase})
 	case "version":
 		o := vcollectors.VersionOptions{Client: loggedInClient(), LoggedIn: loggedIn}
@@ -62,6 +63,19 @@ func NewProber(cfg *config.Config, name string, desired vcollectors.DesiredState
 	return nil, fmt.Errorf("unknown probe %q", name)
 }
 
+// ProberShared is what runs of different probers share; nil fields share nothing.
+type ProberShared struct {
+	// LoggedIn, shared by the version, modules and synthetic probers, lets the version probe read
+	// the logged-in pages the others saw instead of logging in itself.
+	LoggedIn *vcollectors.LoggedInPages
+	// TLSSessions, shared by the same three, lets their runs resume TLS sessions as a browser
+	// does; the health probe always does a full handshake (it checks the certificate).
+	TLSSessions *sei.TLSSessions
+	// Conns passes the connection a run leaves open on to the next run against the same server:
+	// the scheduler starts an instance's probes a moment apart. Health lends but never borrows.
+	Conns *sei.ConnPool
+}
+
 // buildPlans turns the probes section into scheduler plans, one per enabled prober.
 func (d *Daemon) buildPlans(cfg *config.Config) ([]vcollectors.Plan, error) {
 	p := cfg.Probes
@@ -82,7 +96,7 @@ func (d *Daemon) buildPlans(cfg *config.Config) ([]vcollectors.Plan, error) {
 		if !s.sched.On() {
 			continue
 		}
-		pr, err := NewProber(cfg, s.name, d.desired, d.loggedIn, d.tlsSessions)
+		pr, err := NewProber(cfg, s.name, d.desired, ProberShared{LoggedIn: d.loggedIn, TLSSessions: d.tlsSessions, Conns: d.conns})
 		if err != nil {
 			return nil, err
 		}
