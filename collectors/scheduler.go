@@ -51,7 +51,8 @@ type SchedulerOptions struct {
 	// CronSpread spreads instances of a cron-scheduled probe over this window.
 	CronSpread time.Duration
 	// StartSpread bounds how long after start (or after an instance appears) its first run waits,
-	// so first results come fast without every instance starting in the same millisecond.
+	// so first results come fast without every instance starting in the same millisecond. Zero
+	// starts every first run at once.
 	StartSpread time.Duration
 	Logger      *slog.Logger
 	Registerer  prometheus.Registerer

@@ -52,6 +52,8 @@ func (c *Config) Validate(path string, p *Problems) {
 func (g *Global) Validate(path string, p *Problems) {
 	positive(g.Interval, join(path, "interval"), p)
 	positive(g.Timeout, join(path, "timeout"), p)
+	positive(g.StartSpread, join(path, "start_spread"), p)
+	positive(g.CronSpread, join(path, "cron_spread"), p)
 	if g.Concurrency < 1 || g.Concurrency > 100000 {
 		p.Addf(join(path, "concurrency"), "must be between 1 and 100000, got %d", g.Concurrency)
 	}

@@ -155,7 +155,7 @@ type Session struct {
 func (s *Session) Close() {
 	if s.idle != nil {
 		if !s.lend(s.idle) {
-			s.drop(s.idle)
+			s.idle.discard()
 		}
 		s.idle = nil
 	}
@@ -172,11 +172,8 @@ func (s *Session) lend(pc *pconn) bool {
 	if s.c.conns == nil || time.Since(pc.idleAt) >= maxIdle || pc.br.Buffered() != 0 {
 		return false
 	}
-	if pc.stop != nil {
-		if !pc.stop() {
-			return false // the run's context already ended: the deadline is in the past
-		}
-		pc.stop, pc.watched = nil, nil
+	if !pc.unwatch() {
+		return false
 	}
 	return s.c.conns.put(s.c.poolKey(pc.key), pc)
 }
@@ -215,6 +212,18 @@ func (pc *pconn) close() {
 		pc.stop()
 	}
 	_ = pc.conn.Close()
+}
+
+// unwatch ends the watch of the context the connection followed, before it carries a request
+// under another context, and reports whether the connection is still usable: false when the
+// context already ended and its watch set the deadline in the past.
+func (pc *pconn) unwatch() bool {
+	if pc.stop == nil {
+		return true
+	}
+	ok := pc.stop()
+	pc.stop, pc.watched = nil, nil
+	return ok
 }
 
 // discard closes the connection and hands its read buffer back.
@@ -497,22 +506,17 @@ func (s *Session) exchange(ctx context.Context, method string, u *url.URL, body 
 	}
 	key := u.Scheme + "://" + u.Host
 	var pc *pconn
-	if s.idle != nil && s.idle.watched != ctx && s.idle.stop != nil {
-		// A request under another context (a step with its own timeout): the old watch ends
-		// here. If it already fired, the old context ended and left the connection's deadline in
-		// the past: the connection is not reused.
-		if !s.idle.stop() {
-			s.drop(s.idle)
-			s.idle = nil
-		} else {
-			s.idle.stop, s.idle.watched = nil, nil
-		}
+	if s.idle != nil && s.idle.watched != ctx && !s.idle.unwatch() {
+		// A request under another context (a step with its own timeout) whose predecessor's
+		// context already ended: the connection is not reused.
+		s.idle.discard()
+		s.idle = nil
 	}
 	if s.idle != nil {
 		if s.idle.key == key && time.Since(s.idle.idleAt) < maxIdle && s.idle.br.Buffered() == 0 {
 			pc = s.idle
 		} else {
-			s.drop(s.idle)
+			s.idle.discard()
 		}
 		s.idle = nil
 	}
@@ -557,7 +561,7 @@ func (s *Session) send(ctx context.Context, pc *pconn, method string, u *url.URL
 		pc.watched = ctx
 	}
 	fail := func(err error) (exchange, error) {
-		s.drop(pc)
+		pc.discard()
 		return ex, err
 	}
 	// Head and body (a login form is a few hundred bytes) go out in one write, one segment, from a
@@ -730,7 +734,6 @@ func (c *Client) getReader(r io.Reader) *bufio.Reader {
 }
 
 // drop closes a connection nothing reads any more and hands back its read buffer.
-func (s *Session) drop(pc *pconn) { pc.discard() }
 
 // exchangeProxied sends a request through net/http's Transport (proxy from the environment).
 func (s *Session) exchangeProxied(ctx context.Context, method string, u *url.URL, body []byte, hdr http.Header) (exchange, error) {

@@ -2,6 +2,7 @@ package sei
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -23,6 +24,9 @@ type ConnPool struct {
 	// order is every connection put, oldest first, for expiry; entries taken since are skipped.
 	order []pooledConn
 	now   func() time.Time
+	// taken and missed count the runs that found a connection to take over and those that found
+	// none (HandOvers).
+	taken, missed atomic.Int64
 }
 
 type pooledConn struct {
@@ -78,7 +82,22 @@ func (p *ConnPool) take(key string) *pconn {
 	}
 	p.mu.Unlock()
 	closeAll(expired)
+	if pc != nil {
+		p.taken.Add(1)
+	} else {
+		p.missed.Add(1)
+	}
 	return pc
+}
+
+// HandOvers counts the requests that looked for a connection an earlier run left: taken found
+// one, missed opened their own. Few taken on a fleet of healthy instances means something between
+// vigia and SEI closes idle connections within 2 s.
+func (p *ConnPool) HandOvers() (taken, missed int64) {
+	if p == nil {
+		return 0, 0
+	}
+	return p.taken.Load(), p.missed.Load()
 }
 
 // expireLocked removes the connections idle for maxIdle or longer and returns them to be closed

@@ -100,6 +100,9 @@ func TestConnPoolPassesTheConnectionToTheNextRun(t *testing.T) {
 		t.Errorf("a run's own cookies are lost: %q", srv.lastCookie())
 	}
 
+	if taken, missed := pool.HandOvers(); taken != 1 || missed != 0 {
+		t.Errorf("HandOvers = %d taken, %d missed; want 1, 0", taken, missed)
+	}
 	// Health never borrows: it measures connect every run.
 	if tm := run(t, health, http.MethodGet, srv.URL+"/sei/"); tm.NewConns != 1 || tm.Borrowed != 0 {
 		t.Errorf("health borrowed a connection: %+v", tm)

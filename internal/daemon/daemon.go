@@ -171,6 +171,19 @@ func (d *Daemon) registerOwnMetrics() {
 	d.mReloadOK.Set(1)
 	d.mReloadTime.SetToCurrentTime()
 	d.reg.MustRegister(d.mReloadOK, d.mReloadTime, d.mReloads, d.mInstances, info)
+	for _, result := range []string{"taken", "none"} {
+		d.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "vigia_connection_handovers_total",
+			Help:        "Probe runs that looked for the connection the previous run on the same server left: taken, or none (they opened their own).",
+			ConstLabels: prometheus.Labels{"result": result},
+		}, func() float64 {
+			taken, missed := d.conns.HandOvers()
+			if result == "taken" {
+				return float64(taken)
+			}
+			return float64(missed)
+		}))
+	}
 }
 
 func (d *Daemon) fanout(r probe.Result) {

@@ -8,12 +8,14 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
 	"github.com/vigia-sei/vigia/collectors/probe"
+	"github.com/vigia-sei/vigia/internal/seisim"
 )
 
 // The sei_* series reach /metrics (rendered from ResultMetrics' own state, off the registry)
@@ -175,5 +177,55 @@ func TestResultOfRemovedInstanceIsDropped(t *testing.T) {
 	}
 	if _, ok := d.latest.Get("gone"); ok {
 		t.Error("a result for an instance outside the fleet reached the latest results")
+	}
+}
+
+// An instance's version run starts 1.5 s after its health run and takes over the connection
+// health left; vigia_connection_handovers_total counts it.
+func TestVersionRunTakesOverHealthsConnection(t *testing.T) {
+	sim := seisim.New(seisim.Fleet{Instances: []seisim.Instance{{Name: "sei-1", Org: "AAA", SEIVersion: "4.1.5"}}}, seisim.Options{})
+	srv := httptest.NewServer(sim.Handler())
+	t.Cleanup(srv.Close)
+	d, _, _ := startDaemon(t, fmt.Sprintf(`server: {listen: "127.0.0.1:0"}
+global: {state_dir: STATE, start_spread: 4s}
+probes:
+  health: {interval: 4s, timeout: 2s}
+  version: {interval: 4s, timeout: 2s}
+  modules: {enabled: false}
+  synthetic: {enabled: false}
+fleet:
+  instances:
+    - {name: sei-1, url: "%s/sei-1", owner: AAA, environment: prod}
+`, srv.URL))
+	handovers := func() (taken, none float64) {
+		mfs, err := d.Registry().Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			if mf.GetName() != "vigia_connection_handovers_total" {
+				continue
+			}
+			for _, m := range mf.GetMetric() {
+				if m.GetLabel()[0].GetValue() == "taken" {
+					taken = m.GetCounter().GetValue()
+				} else {
+					none = m.GetCounter().GetValue()
+				}
+			}
+		}
+		return taken, none
+	}
+	// A chain can wrap around the interval (version's slot before health's), so allow two rounds.
+	deadline := time.Now().Add(12 * time.Second)
+	for {
+		if taken, _ := handovers(); taken >= 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			taken, none := handovers()
+			t.Fatalf("no version run took over health's connection in two rounds: taken %v, none %v", taken, none)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
