@@ -182,31 +182,39 @@ func finish(r *probe.Result) {
 func openEntry(ctx context.Context, s *sei.Session, t probe.Target, r *probe.Result) (entry *sei.Response, scan sei.VersionScan, ok bool) {
 	entryURL := sei.JoinURL(t.URL, "/sei/")
 	entry, err := s.Get(ctx, entryURL)
-	if entry != nil {
-		recordFetch(r, entry)
+	scan, ok = judgeEntry(ctx, r, "entry", entryURL, entry, err)
+	return entry, scan, ok
+}
+
+// judgeEntry records a run's main request (the entry, or the landing page of a resumed session)
+// and sets the result's state from it: down when it failed or did not answer 200, maintenance when
+// it is the maintenance page. ok says the run goes on.
+func judgeEntry(ctx context.Context, r *probe.Result, step, rawURL string, resp *sei.Response, err error) (scan sei.VersionScan, ok bool) {
+	if resp != nil {
+		recordFetch(r, resp)
 	}
 	if err != nil {
 		r.State = probe.StateDown
 		r.Fail(reason(ctx, err))
-		r.Evidence = evidenceOf("entry", entryURL, entry)
-		return entry, scan, false
+		r.Evidence = evidenceOf(step, rawURL, resp)
+		return scan, false
 	}
-	scan = sei.ScanVersions(entry.Raw)
+	scan = sei.ScanVersions(resp.Raw)
 	if scan.Maintenance {
 		r.State = probe.StateMaintenance
 		r.SetValue(ValueMaintenance, 1)
 		r.Fail("instance in maintenance: " + titleOr(scan.Title, "maintenance page"))
-		r.Evidence = evidenceOf("entry", entryURL, entry)
-		return entry, scan, false
+		r.Evidence = evidenceOf(step, rawURL, resp)
+		return scan, false
 	}
-	if entry.Status != 200 {
+	if resp.Status != 200 {
 		r.State = probe.StateDown
-		r.Fail(fmt.Sprintf("HTTP %d at %s", entry.Status, entry.SafeURL()))
-		r.Evidence = evidenceOf("entry", entryURL, entry)
-		return entry, scan, false
+		r.Fail(fmt.Sprintf("HTTP %d at %s", resp.Status, resp.SafeURL()))
+		r.Evidence = evidenceOf(step, rawURL, resp)
+		return scan, false
 	}
 	r.State = probe.StateUp
-	return entry, scan, true
+	return scan, true
 }
 
 // recordFetch records the main request's status, latency split and certificate expiry.

@@ -2,6 +2,8 @@ package collectors
 
 import (
 	"context"
+	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -19,12 +21,13 @@ type loginCounter struct {
 	mu   sync.Mutex
 	hits map[string]int
 	url  string
+	sim  *seisim.Server
 }
 
 func newLoginCounter(t *testing.T, instances ...seisim.Instance) *loginCounter {
 	t.Helper()
 	sim := seisim.New(seisim.Fleet{Instances: instances, Seed: 1}, seisim.Options{WSSEIAuthDelay: -1})
-	c := &loginCounter{hits: map[string]int{}}
+	c := &loginCounter{hits: map[string]int{}, sim: sim}
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c.mu.Lock()
 		switch {
@@ -32,6 +35,8 @@ func newLoginCounter(t *testing.T, instances ...seisim.Instance) *loginCounter {
 			c.hits["entry"]++
 		case strings.HasSuffix(r.URL.Path, "/sip/login.php") && r.Method == http.MethodPost:
 			c.hits["login"]++
+		case r.URL.Query().Get("acao") == "sair":
+			c.hits["logout"]++
 		}
 		c.mu.Unlock()
 		sim.Handler().ServeHTTP(w, r)
@@ -44,13 +49,25 @@ func newLoginCounter(t *testing.T, instances ...seisim.Instance) *loginCounter {
 // run runs p once and returns the result with the entry GETs and login POSTs it caused.
 func (c *loginCounter) run(t *testing.T, p Prober, target probe.Target) (probe.Result, int, int) {
 	t.Helper()
+	r, hits := c.runCounting(t, p, target)
+	return r, hits["entry"], hits["login"]
+}
+
+// runCounting runs p once and returns the result with the entry GETs, login POSTs and logouts
+// it caused.
+func (c *loginCounter) runCounting(t *testing.T, p Prober, target probe.Target) (probe.Result, map[string]int) {
+	t.Helper()
 	c.mu.Lock()
 	clear(c.hits)
 	c.mu.Unlock()
 	r := RunProbe(context.Background(), p, target, 20*time.Second)
+	return r, c.counts()
+}
+
+func (c *loginCounter) counts() map[string]int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return r, c.hits["entry"], c.hits["login"]
+	return maps.Clone(c.hits)
 }
 
 // The version and modules probes log in from the login page they already opened: each opens
@@ -182,3 +199,132 @@ func TestLoggedInPagesKeepNoPageBody(t *testing.T) {
 }
 
 func seiScan(v string) sei.VersionScan { return sei.VersionScan{TitleVersion: v, AssetSEI: v} }
+
+// The modules probe keeps its SIP session between runs: the first run logs in, the next ones open
+// the kept landing page and log in again only when SEI ended the session, when the session is
+// older than KeepSession, or when the account changed; every session it lets go is logged out.
+func TestModulesKeepsItsSessionBetweenRuns(t *testing.T) {
+	in := inst("v415", "4.1.5", seisim.Module{Name: "mod-wssei", Version: "2.2.1"}, seisim.Module{Name: "mod-sei-pen", Version: "3.8.0"})
+	in.Users = []seisim.User{{Login: "monitor", Password: "monitor123", Orgao: "0", Admin: true}, {Login: "auditor", Password: "auditor123", Orgao: "0"}}
+	sim := newLoginCounter(t, in)
+	target := probe.Target{Name: "v415", URL: sim.url + "/v415", Credentials: monitorCreds()}
+	sessions := NewKeptSessions()
+	mp, err := NewModulesProber(ModulesOptions{Sessions: sessions, KeepSession: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	modulesOf := func(r probe.Result) string {
+		var b strings.Builder
+		for _, m := range r.Modules {
+			fmt.Fprintf(&b, "%s %s up=%v; ", m.Name, m.Version, m.Up != nil && *m.Up)
+		}
+		return b.String()
+	}
+	check := func(step string, r probe.Result, hits map[string]int, entry, login, logout int, resumed float64) {
+		t.Helper()
+		if !r.OK || r.State != probe.StateUp {
+			t.Fatalf("%s: run failed (state %s): %s", step, r.State, r.Error)
+		}
+		if hits["entry"] != entry || hits["login"] != login || hits["logout"] != logout {
+			t.Errorf("%s: GET /sei/ %d, login POST %d, logout %d; want %d, %d, %d", step, hits["entry"], hits["login"], hits["logout"], entry, login, logout)
+		}
+		if got := r.Values[ValueSessionResumed]; got != resumed {
+			t.Errorf("%s: %s = %v, want %v", step, ValueSessionResumed, got, resumed)
+		}
+		if r.Values[ValueLoginSuccess] != 1 {
+			t.Errorf("%s: %s = %v, want 1", step, ValueLoginSuccess, r.Values[ValueLoginSuccess])
+		}
+		if sessions.Len() != 1 {
+			t.Errorf("%s: %d sessions kept, want 1", step, sessions.Len())
+		}
+	}
+
+	first, hits := sim.runCounting(t, mp, target)
+	check("first run", first, hits, 1, 1, 0, 0)
+	want := modulesOf(first)
+	if !strings.Contains(want, "mod-sei-pen 3.8.0") || !strings.Contains(want, "mod-wssei 2.2.1") {
+		t.Fatalf("first run found %q", want)
+	}
+
+	second, hits := sim.runCounting(t, mp, target)
+	check("resumed run", second, hits, 0, 0, 0, 1)
+	if got := modulesOf(second); got != want {
+		t.Errorf("resumed run found %q, the run that logged in %q", got, want)
+	}
+
+	// SEI ended the session (an administrator, a restart): the run logs in afresh and succeeds.
+	sessions.mu.Lock()
+	ks := sessions.m["v415"]
+	sessions.mu.Unlock()
+	if !ks.logout(context.Background()) {
+		t.Fatal("logging out the kept session failed")
+	}
+	third, hits := sim.runCounting(t, mp, target)
+	check("after SEI ended the session", third, hits, 1, 1, 0, 0)
+	if got := modulesOf(third); got != want {
+		t.Errorf("run after a new login found %q, want %q", got, want)
+	}
+
+	// Older than KeepSession: logged out, then a new login.
+	short, err := NewModulesProber(ModulesOptions{Sessions: sessions, KeepSession: time.Nanosecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, hits := sim.runCounting(t, short, target)
+	check("session older than keep_session", r, hits, 1, 1, 1, 0)
+
+	// Another account: the old account's session is logged out, not resumed.
+	other := target
+	other.Credentials.Username = "auditor"
+	other.Credentials.Password = "auditor123"
+	r, hits = sim.runCounting(t, mp, other)
+	check("account changed", r, hits, 1, 1, 1, 0)
+
+	// At shutdown every kept session is logged out.
+	sim.mu.Lock()
+	clear(sim.hits)
+	sim.mu.Unlock()
+	if n := sessions.LogoutAll(context.Background(), 4); n != 1 {
+		t.Errorf("LogoutAll logged out %d sessions, want 1", n)
+	}
+	if got := sim.counts()["logout"]; got != 1 || sessions.Len() != 0 {
+		t.Errorf("after LogoutAll: %d logouts reached SEI, %d sessions kept; want 1, 0", got, sessions.Len())
+	}
+}
+
+// A kept session does not hide an outage or maintenance: the resumed landing page is the run's
+// main request and judged like the entry.
+func TestModulesKeptSessionMeetsMaintenanceAndOutage(t *testing.T) {
+	sim := newLoginCounter(t, inst("v415", "4.1.5", seisim.Module{Name: "mod-wssei", Version: "2.2.1"}))
+	target := probe.Target{Name: "v415", URL: sim.url + "/v415", Credentials: monitorCreds()}
+	sessions := NewKeptSessions()
+	mp, err := NewModulesProber(ModulesOptions{Sessions: sessions})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := sim.runCounting(t, mp, target); !r.OK {
+		t.Fatalf("first run failed: %s", r.Error)
+	}
+	for _, tc := range []struct {
+		name   string
+		faults seisim.Faults
+		state  string
+	}{
+		{"maintenance", seisim.Faults{Maintenance: true}, probe.StateMaintenance},
+		{"HTTP 500", seisim.Faults{Status500: true}, probe.StateDown},
+	} {
+		if err := sim.sim.SetFaults("v415", tc.faults); err != nil {
+			t.Fatal(err)
+		}
+		r, _ := sim.runCounting(t, mp, target)
+		if r.OK || r.State != tc.state {
+			t.Errorf("%s: OK %v, state %q (%s); want failed, %q", tc.name, r.OK, r.State, r.Error, tc.state)
+		}
+		if err := sim.sim.SetFaults("v415", seisim.Faults{}); err != nil {
+			t.Fatal(err)
+		}
+		if r, _ := sim.runCounting(t, mp, target); !r.OK {
+			t.Errorf("%s: the run after the fault failed: %s", tc.name, r.Error)
+		}
+	}
+}

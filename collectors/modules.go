@@ -2,6 +2,7 @@ package collectors
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -40,6 +41,11 @@ type ModulesOptions struct {
 	WSSEIAuthenticate bool `yaml:"wssei_authenticate,omitempty"`
 	// LoggedIn, when set, learns the landing page of each login for the version probe.
 	LoggedIn *LoggedInPages `yaml:"-"`
+	// Sessions, when set, keeps each instance's SIP session from one run to the next instead of
+	// logging in and out every run; KeepSession (DefaultKeepSession when 0) is how long one
+	// session serves before the probe logs out and logs in afresh.
+	Sessions    *KeptSessions `yaml:"-"`
+	KeepSession time.Duration `yaml:"-"`
 }
 
 // ModulesProber finds the installed modules, their versions and whether each answers: the module
@@ -110,9 +116,27 @@ func (p *ModulesProber) Probe(ctx context.Context, t probe.Target) (r probe.Resu
 	s := p.c.NewSession()
 	defer s.CloseKeep(&r)
 
-	entry, _, ok := openEntry(ctx, s, t, &r)
-	if !ok {
-		return r
+	login := !p.opts.NoLogin && !t.Credentials.Empty()
+	var (
+		entry   *sei.Response
+		resumed *resumedLogin
+	)
+	if !login {
+		// The account was removed from the target: end the session an earlier run kept.
+		if ks, ok := p.opts.Sessions.take(t.Name); ok {
+			ks.logout(ctx)
+		}
+	} else {
+		var stop bool
+		if resumed, stop = p.resume(ctx, s, t, &r); stop {
+			return r
+		}
+	}
+	if resumed == nil {
+		var ok bool
+		if entry, _, ok = openEntry(ctx, s, t, &r); !ok {
+			return r
+		}
 	}
 
 	run := &modRun{mods: map[string]*modObs{}}
@@ -121,8 +145,8 @@ func (p *ModulesProber) Probe(ctx context.Context, t probe.Target) (r probe.Resu
 	if !p.opts.SkipWSDL {
 		p.checkWSDL(ctx, s, t, run)
 	}
-	if !p.opts.NoLogin && !t.Credentials.Empty() {
-		if note := p.checkLoggedIn(ctx, s, t, entry, run, &r); note != "" {
+	if login {
+		if note := p.checkLoggedIn(ctx, s, t, entry, resumed, run, &r); note != "" {
 			notes = append(notes, note)
 		}
 	}
@@ -208,16 +232,93 @@ func (p *ModulesProber) checkWSSEI(ctx context.Context, s *sei.Session, t probe.
 	}
 }
 
-// checkLoggedIn logs in and reads the landing page (SEI version, module menus, module assets) and,
-// when the account may see it, the module list.
-func (p *ModulesProber) checkLoggedIn(ctx context.Context, s *sei.Session, t probe.Target, entry *sei.Response, run *modRun, r *probe.Result) string {
-	lr, err := sei.LoginFrom(ctx, s, entry, t.Credentials)
-	r.SetValue(ValueLoginSuccess, b2f(err == nil))
-	if err != nil {
-		return "login: " + loginReason(ctx, err)
+// resumedLogin is the landing page of a session an earlier run kept, opened again.
+type resumedLogin struct {
+	*sei.LoginResult
+	kept keptSession
+}
+
+func (p *ModulesProber) keepFor() time.Duration {
+	if p.opts.KeepSession <= 0 {
+		return DefaultKeepSession
+	}
+	return p.opts.KeepSession
+}
+
+// resume opens the landing page of the session the instance's previous run kept, which then
+// serves as the run's main request. It returns nil when there is none, or it is too old, or SEI
+// ended it: the run logs in afresh. stop says the instance is down or in maintenance (r says so)
+// and the run ends, as it would at the entry.
+func (p *ModulesProber) resume(ctx context.Context, s *sei.Session, t probe.Target, r *probe.Result) (_ *resumedLogin, stop bool) {
+	ks, ok := p.opts.Sessions.take(t.Name)
+	if !ok {
+		return nil, false
+	}
+	now := time.Now()
+	if ks.client.UserAgent() != p.c.UserAgent() || ks.url != t.URL || ks.user != t.Credentials.Username ||
+		now.Sub(ks.since) >= p.keepFor() || now.Sub(ks.lastUsed) >= keptSessionIdle {
+		// Not resumed (old, idle long, or the target or account changed): ended, so that SIP's
+		// login table keeps no session vigia forgot.
+		ks.logout(ctx)
+		return nil, false
+	}
+	lr, err := sei.Resume(ctx, s, ks.KeptLogin)
+	if errors.Is(err, sei.ErrSessionEnded) {
+		s.ClearCookies()
+		return nil, false
+	}
+	var landing *sei.Response
+	if lr != nil {
+		landing = lr.Landing
+	}
+	if errors.Is(err, sei.ErrMaintenance) {
+		err = nil // judgeEntry tells the maintenance page itself
+	}
+	if _, ok := judgeEntry(ctx, r, "landing", ks.Landing, landing, err); !ok {
+		if r.State == probe.StateDown {
+			// The instance did not answer: the session may well outlive the outage.
+			p.opts.Sessions.put(t.Name, ks)
+		}
+		return nil, true
+	}
+	return &resumedLogin{LoginResult: lr, kept: ks}, false
+}
+
+// checkLoggedIn logs in (or resumes the kept session) and reads the landing page (SEI version,
+// module menus, module assets) and, when the account may see it, the module list.
+func (p *ModulesProber) checkLoggedIn(ctx context.Context, s *sei.Session, t probe.Target, entry *sei.Response, resumed *resumedLogin, run *modRun, r *probe.Result) string {
+	var lr *sei.LoginResult
+	since := time.Now()
+	if resumed != nil {
+		// Logged in, with the session the probe's own earlier login opened.
+		lr, since = resumed.LoginResult, resumed.kept.since
+		r.SetValue(ValueLoginSuccess, 1)
+	} else {
+		var err error
+		lr, err = sei.LoginFrom(ctx, s, entry, t.Credentials)
+		r.SetValue(ValueLoginSuccess, b2f(err == nil))
+		if err != nil {
+			return "login: " + loginReason(ctx, err)
+		}
+	}
+	if p.opts.Sessions != nil {
+		r.SetValue(ValueSessionResumed, b2f(resumed != nil))
 	}
 	logout := lr.LogoutURL
-	defer func() { _, _ = sei.LogoutAt(ctx, s, logout) }()
+	defer func() {
+		// The session is kept only when the run went through under its context: one cut short
+		// may have left SEI's answer unread.
+		if p.opts.Sessions != nil && ctx.Err() == nil {
+			if kl, ok := lr.Keep(s); ok {
+				ks := keptSession{KeptLogin: kl, client: p.c, url: t.URL, user: t.Credentials.Username, since: since, lastUsed: time.Now()}
+				if old, ok := p.opts.Sessions.put(t.Name, ks); ok {
+					old.logout(ctx)
+				}
+				return
+			}
+		}
+		_, _ = sei.LogoutAt(ctx, s, logout)
+	}()
 	page := lr.LandingPage() // answered from its element index: no DOM is built
 	scan := sei.ScanVersions(sei.DOMText(lr.Landing))
 	p.opts.LoggedIn.Record(t.Name, probe.Modules, scan, time.Now())

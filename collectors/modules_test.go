@@ -230,12 +230,18 @@ func TestModulesProberFaultsAndOptions(t *testing.T) {
 	}
 }
 
-func BenchmarkModulesProbe(b *testing.B) {
+// BenchmarkModulesProbe logs in and out every run; BenchmarkModulesProbeKeptSession resumes the
+// session the previous run kept (the daemon's default).
+func BenchmarkModulesProbe(b *testing.B) { benchmarkModulesProbe(b, nil) }
+
+func BenchmarkModulesProbeKeptSession(b *testing.B) { benchmarkModulesProbe(b, NewKeptSessions()) }
+
+func benchmarkModulesProbe(b *testing.B, sessions *KeptSessions) {
 	env := newSim(b, admin(inst("b503", "5.0.3",
 		seisim.Module{Name: "mod-sei-pen", Version: "4.0.2"},
 		seisim.Module{Name: "mod-wssei", Version: "3.0.1"},
 		seisim.Module{Name: "peticionamento", Version: "4.3.0"})))
-	p, err := NewModulesProber(ModulesOptions{})
+	p, err := NewModulesProber(ModulesOptions{Sessions: sessions})
 	if err != nil {
 		b.Fatal(err)
 	}

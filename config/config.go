@@ -214,7 +214,14 @@ type ModulesProbe struct {
 	ProbeSchedule `yaml:",inline"`
 	// CompatibilityFile overrides the shipped module/SEI compatibility matrix.
 	CompatibilityFile string `yaml:"compatibility_file"`
+	// KeepSession is how long the probe keeps one SIP session per instance from run to run
+	// before it logs out and logs in afresh (DefaultKeepSession when unset); 0 logs in and out
+	// every run. A session idle for 10 minutes (a longer interval) is not resumed.
+	KeepSession *time.Duration `yaml:"keep_session"`
 }
+
+// DefaultKeepSession is probes.modules.keep_session when unset.
+const DefaultKeepSession = time.Hour
 
 // SyntheticProbe configures the synthetic transaction.
 type SyntheticProbe struct {

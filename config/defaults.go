@@ -44,6 +44,10 @@ func (c *Config) setDefaults() {
 	pr.Modules.setDefaults(true, 5*time.Minute, g.Timeout)
 	// A journey is several requests, and mod-wssei-backed logins sleep on purpose.
 	pr.Synthetic.setDefaults(true, 5*time.Minute, max(g.Timeout, 30*time.Second))
+	if pr.Modules.KeepSession == nil {
+		d := DefaultKeepSession
+		pr.Modules.KeepSession = &d
+	}
 	setBool(&pr.Health.CheckWSDL, true)
 	setBool(&pr.Health.CheckDatabase, true)
 

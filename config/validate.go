@@ -202,6 +202,9 @@ func (pr *Probes) Validate(path string, p *Problems) {
 	pr.Version.Validate(join(path, "version"), p)
 	pr.Health.ProbeSchedule.Validate(join(path, "health"), p)
 	pr.Modules.ProbeSchedule.Validate(join(path, "modules"), p)
+	if k := pr.Modules.KeepSession; k != nil && *k < 0 {
+		p.Addf(join(join(path, "modules"), "keep_session"), "must be 0 (log in and out every run) or a positive duration, got %s", *k)
+	}
 	pr.Synthetic.ProbeSchedule.Validate(join(path, "synthetic"), p)
 }
 

@@ -122,6 +122,15 @@ func (c *Client) NewSession() *Session {
 	return &Session{c: c, jar: jar}
 }
 
+// ClearCookies empties the session's cookie jar, as a new browser profile would: a run whose kept
+// session ended logs in without the stale session cookie.
+func (s *Session) ClearCookies() {
+	s.jar, _ = cookiejar.New(nil)
+	if s.hc != nil {
+		s.hc.Jar = s.jar
+	}
+}
+
 // Session is one probe run's browser: cookies persist across requests and redirects, one
 // connection is kept alive inside the run and closed by Close (or handed to the ConnPool). Not
 // safe for concurrent use.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 
@@ -274,4 +275,82 @@ func LogoutAt(ctx context.Context, s *Session, u string) (*Response, error) {
 		return r, fmt.Errorf("logout: %w", err)
 	}
 	return r, nil
+}
+
+// ErrSessionEnded says a kept session no longer opens its landing page logged in: it expired, an
+// administrator ended it, or SEI restarted. A new login is the remedy, not a failure of the run.
+var ErrSessionEnded = errors.New("kept session ended")
+
+// KeptLogin is what a logged-in session leaves for a later run that resumes it instead of logging
+// in again: the SEI session cookies and the signed landing and logout links. Infra signs links with
+// a per-session secret (infra_hash), so the links stay valid exactly as long as the session does.
+// It holds a session credential: never log or export it.
+type KeptLogin struct {
+	Landing, Logout string
+	Cookies         []*http.Cookie
+}
+
+// Keep returns what resumes this login later, taken from session s it was made in; ok is false
+// when the landing page gave no logout link (a session that could not be ended is not kept).
+func (r *LoginResult) Keep(s *Session) (KeptLogin, bool) {
+	if r.Landing == nil || r.Landing.URL == nil || r.LogoutURL == "" {
+		return KeptLogin{}, false
+	}
+	cs := s.jar.Cookies(r.Landing.URL)
+	if len(cs) == 0 {
+		return KeptLogin{}, false
+	}
+	return KeptLogin{Landing: r.Landing.URL.String(), Logout: r.LogoutURL, Cookies: cs}, true
+}
+
+// Resume opens a kept login's landing page in session s (whose jar gets the kept cookies) and
+// returns the landing as a LoginResult. It fails with ErrSessionEnded when SEI no longer knows the
+// session (it sends the browser to SIP's login page); the caller then clears the session's cookies
+// and logs in. Any other error (the instance does not answer, maintenance) is the instance's.
+func Resume(ctx context.Context, s *Session, k KeptLogin) (*LoginResult, error) {
+	if err := s.restore(k); err != nil {
+		return nil, err
+	}
+	landing, err := s.Get(ctx, k.Landing)
+	res := &LoginResult{Landing: landing}
+	if err != nil {
+		return res, err
+	}
+	f := scanLogin(landing.Text(), landing.URL)
+	res.LogoutURL = f.logout
+	if f.loggedIn && landing.Status == 200 {
+		if res.LogoutURL == "" {
+			res.LogoutURL = k.Logout
+		}
+		return res, nil
+	}
+	if ScanVersions(landing.Text()).Maintenance {
+		return res, ErrMaintenance
+	}
+	return res, ErrSessionEnded
+}
+
+// ResumeLogout ends a kept login: the session's signed logout link, with its cookies.
+func ResumeLogout(ctx context.Context, s *Session, k KeptLogin) (*Response, error) {
+	if err := s.restore(k); err != nil {
+		return nil, err
+	}
+	return LogoutAt(ctx, s, k.Logout)
+}
+
+// restore puts a kept login's cookies in the session's jar. Without a Path the jar scopes them to
+// the landing page's directory (/sei/): sent to SEI's pages, never to SIP's, whose own session a
+// new login then starts cleanly.
+func (s *Session) restore(k KeptLogin) error {
+	u, err := url.Parse(k.Landing)
+	if err != nil {
+		// The link is signed for the session: the parse error, which quotes it, is not passed on.
+		return errors.New("kept landing link does not parse")
+	}
+	cs := make([]*http.Cookie, len(k.Cookies))
+	for i, c := range k.Cookies {
+		cs[i] = &http.Cookie{Name: c.Name, Value: c.Value}
+	}
+	s.jar.SetCookies(u, cs)
+	return nil
 }

@@ -67,7 +67,10 @@ type Daemon struct {
 	// resume the TLS sessions of earlier runs. nil when resumption is off.
 	tlsSessions *sei.TLSSessions
 	// conns, the connections runs leave for the next run on the same server, outlive reloads.
-	conns    *sei.ConnPool
+	conns *sei.ConnPool
+	// sessions, the SIP sessions the modules probe keeps between runs, outlive reloads and are
+	// logged out at shutdown and when their instance leaves the fleet.
+	sessions *vcollectors.KeptSessions
 	handlers []vcollectors.ResultHandler
 	// fleetWatchers learn the current fleet and the instances that just left it.
 	fleetWatchers []func(current, all []probe.Target, gone []string)
@@ -105,7 +108,7 @@ func New(opts Options) (*Daemon, error) {
 	}
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	d := &Daemon{opts: opts, log: opts.Logger, reg: reg, latest: latest.New(), loggedIn: vcollectors.NewLoggedInPages(),
-		conns: sei.NewConnPool()}
+		conns: sei.NewConnPool(), sessions: vcollectors.NewKeptSessions()}
 	d.cfg.Store(cfg)
 	d.registerOwnMetrics()
 
@@ -171,6 +174,10 @@ func (d *Daemon) registerOwnMetrics() {
 	d.mReloadOK.Set(1)
 	d.mReloadTime.SetToCurrentTime()
 	d.reg.MustRegister(d.mReloadOK, d.mReloadTime, d.mReloads, d.mInstances, info)
+	d.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "vigia_kept_sessions",
+		Help: "SIP sessions the modules probe keeps logged in between runs (probes.modules.keep_session), one per instance at most.",
+	}, func() float64 { return float64(d.sessions.Len()) }))
 	for _, result := range []string{"taken", "none"} {
 		d.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name:        "vigia_connection_handovers_total",
@@ -264,6 +271,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if !waitOrDeadline(&sched, deadline) {
 		d.log.Warn("probe runs still in progress at the shutdown deadline; leaving them")
 	}
+	d.logoutKept(d.opts.ShutdownTimeout / 3)
 	d.conns.Close()
 	stopComps()
 	if !waitOrDeadline(&comps, deadline) {
@@ -374,9 +382,28 @@ func (d *Daemon) applyTargets(all []probe.Target) {
 		}
 	}
 	d.loggedIn.Forget(gone)
+	if len(gone) > 0 && d.sessions.Len() > 0 {
+		go d.sessions.Logout(context.Background(), gone, keptLogoutTimeout)
+	}
 	for _, f := range d.fleetWatchers {
 		f(targets, all, gone)
 	}
+}
+
+// keptLogoutTimeout bounds the logout of kept sessions of instances that left the fleet.
+const keptLogoutTimeout = 30 * time.Second
+
+// logoutKept ends the SIP sessions the modules probe kept, within d: what is not logged out by
+// then expires on the server.
+func (d *Daemon) logoutKept(within time.Duration) {
+	n := d.sessions.Len()
+	if n == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	done := d.sessions.LogoutAll(ctx, 64)
+	d.log.Info("logged out kept SIP sessions", "sessions", n, "logged_out", done)
 }
 
 func (d *Daemon) countInstances() int { return len(d.latest.Names()) }

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -48,6 +49,19 @@ func startDaemon(t *testing.T, cfgBody string) (*Daemon, string, string) {
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "vigia.yaml")
 	writeConfig(t, cfgPath, strings.ReplaceAll(cfgBody, "STATE", filepath.Join(dir, "state")))
+	d, stop := runDaemon(t, cfgPath)
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	return d, "http://" + d.Addr().String(), cfgPath
+}
+
+// runDaemon runs a daemon on the config file until stop, which returns how it ended; the daemon
+// listens when runDaemon returns.
+func runDaemon(t *testing.T, cfgPath string) (d *Daemon, stop func() error) {
+	t.Helper()
 	d, err := New(Options{ConfigFile: cfgPath, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), ShutdownTimeout: 3 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -55,25 +69,27 @@ func startDaemon(t *testing.T, cfgBody string) (*Daemon, string, string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()
-	t.Cleanup(func() {
+	stop = func() error {
 		cancel()
 		select {
 		case err := <-done:
 			if err != nil {
-				t.Errorf("daemon stopped with %v", err)
+				return fmt.Errorf("daemon stopped with %w", err)
 			}
+			return nil
 		case <-time.After(10 * time.Second):
-			t.Error("daemon did not stop within 10s of cancel")
+			return errors.New("daemon did not stop within 10s of cancel")
 		}
-	})
+	}
 	deadline := time.Now().Add(5 * time.Second)
 	for d.Addr() == nil {
 		if time.Now().After(deadline) {
+			_ = stop()
 			t.Fatal("daemon never listened")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	return d, "http://" + d.Addr().String(), cfgPath
+	return d, stop
 }
 
 func getInstances(t *testing.T, base string) instancesPage {

@@ -45,6 +45,9 @@ func NewProber(cfg *config.Config, name string, desired vcollectors.DesiredState
 		return vcollectors.NewVersionProber(o)
 	case "modules":
 		o := vcollectors.ModulesOptions{Client: loggedInClient(), MatrixFile: p.Modules.CompatibilityFile, LoggedIn: loggedIn}
+		if k := p.Modules.KeepSession; k != nil && *k > 0 {
+			o.Sessions, o.KeepSession = shared.Sessions, *k
+		}
 		if desired != nil {
 			o.Desired = desired
 		}
@@ -74,6 +77,9 @@ type ProberShared struct {
 	// Conns passes the connection a run leaves open on to the next run against the same server:
 	// the scheduler starts an instance's probes a moment apart. Health lends but never borrows.
 	Conns *sei.ConnPool
+	// Sessions keeps each instance's modules-probe SIP session between runs
+	// (probes.modules.keep_session); nil logs in and out every run, as one-shot runs do.
+	Sessions *vcollectors.KeptSessions
 }
 
 // buildPlans turns the probes section into scheduler plans, one per enabled prober.
@@ -96,7 +102,7 @@ func (d *Daemon) buildPlans(cfg *config.Config) ([]vcollectors.Plan, error) {
 		if !s.sched.On() {
 			continue
 		}
-		pr, err := NewProber(cfg, s.name, d.desired, ProberShared{LoggedIn: d.loggedIn, TLSSessions: d.tlsSessions, Conns: d.conns})
+		pr, err := NewProber(cfg, s.name, d.desired, ProberShared{LoggedIn: d.loggedIn, TLSSessions: d.tlsSessions, Conns: d.conns, Sessions: d.sessions})
 		if err != nil {
 			return nil, err
 		}
