@@ -277,7 +277,9 @@ func (p *ModulesProber) resume(ctx context.Context, s *sei.Session, t probe.Targ
 	if _, ok := judgeEntry(ctx, r, "landing", ks.Landing, landing, err); !ok {
 		if r.State == probe.StateDown {
 			// The instance did not answer: the session may well outlive the outage.
-			p.opts.Sessions.put(t.Name, ks)
+			if old, ok := p.opts.Sessions.put(t.Name, ks); ok {
+				old.logout(ctx)
+			}
 		}
 		return nil, true
 	}
