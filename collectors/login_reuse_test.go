@@ -208,8 +208,8 @@ func TestModulesKeepsItsSessionBetweenRuns(t *testing.T) {
 	in.Users = []seisim.User{{Login: "monitor", Password: "monitor123", Orgao: "0", Admin: true}, {Login: "auditor", Password: "auditor123", Orgao: "0"}}
 	sim := newLoginCounter(t, in)
 	target := probe.Target{Name: "v415", URL: sim.url + "/v415", Credentials: monitorCreds()}
-	sessions := NewKeptSessions()
-	mp, err := NewModulesProber(ModulesOptions{Sessions: sessions, KeepSession: time.Hour})
+	sessions, pages := NewKeptSessions(), NewLoggedInPages()
+	mp, err := NewModulesProber(ModulesOptions{Sessions: sessions, KeepSession: time.Hour, LoggedIn: pages})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,8 +246,23 @@ func TestModulesKeepsItsSessionBetweenRuns(t *testing.T) {
 		t.Fatalf("first run found %q", want)
 	}
 
+	seen := func() LoggedInPage {
+		p, ok := pages.Seen("v415", time.Minute, time.Now())
+		if !ok {
+			t.Fatal("no logged-in page recorded for the version probe")
+		}
+		return p
+	}
+	afterLogin := seen()
+	if afterLogin.TitleVersion != "4.1.5" {
+		t.Fatalf("the landing page after the login shows version %q, want 4.1.5", afterLogin.TitleVersion)
+	}
+
 	second, hits := sim.runCounting(t, mp, target)
 	check("resumed run", second, hits, 0, 0, 0, 1)
+	if got := seen(); !got.At.After(afterLogin.At) || got.Scan() != afterLogin.Scan() {
+		t.Errorf("the resumed landing page told the version probe %+v, the one after the login %+v", got, afterLogin)
+	}
 	if got := modulesOf(second); got != want {
 		t.Errorf("resumed run found %q, the run that logged in %q", got, want)
 	}

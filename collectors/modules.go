@@ -232,10 +232,12 @@ func (p *ModulesProber) checkWSSEI(ctx context.Context, s *sei.Session, t probe.
 	}
 }
 
-// resumedLogin is the landing page of a session an earlier run kept, opened again.
+// resumedLogin is the landing page of a session an earlier run kept, opened again, and what it
+// says about versions (read once, when the page was judged as the run's main request).
 type resumedLogin struct {
 	*sei.LoginResult
 	kept keptSession
+	scan sei.VersionScan
 }
 
 func (p *ModulesProber) keepFor() time.Duration {
@@ -274,7 +276,8 @@ func (p *ModulesProber) resume(ctx context.Context, s *sei.Session, t probe.Targ
 	if errors.Is(err, sei.ErrMaintenance) {
 		err = nil // judgeEntry tells the maintenance page itself
 	}
-	if _, ok := judgeEntry(ctx, r, "landing", ks.Landing, landing, err); !ok {
+	scan, ok := judgeEntry(ctx, r, "landing", ks.Landing, landing, err)
+	if !ok {
 		if r.State == probe.StateDown {
 			// The instance did not answer: the session may well outlive the outage.
 			if old, ok := p.opts.Sessions.put(t.Name, ks); ok {
@@ -283,17 +286,20 @@ func (p *ModulesProber) resume(ctx context.Context, s *sei.Session, t probe.Targ
 		}
 		return nil, true
 	}
-	return &resumedLogin{LoginResult: lr, kept: ks}, false
+	return &resumedLogin{LoginResult: lr, kept: ks, scan: scan}, false
 }
 
 // checkLoggedIn logs in (or resumes the kept session) and reads the landing page (SEI version,
 // module menus, module assets) and, when the account may see it, the module list.
 func (p *ModulesProber) checkLoggedIn(ctx context.Context, s *sei.Session, t probe.Target, entry *sei.Response, resumed *resumedLogin, run *modRun, r *probe.Result) string {
-	var lr *sei.LoginResult
+	var (
+		lr   *sei.LoginResult
+		scan sei.VersionScan
+	)
 	since := time.Now()
 	if resumed != nil {
 		// Logged in, with the session the probe's own earlier login opened.
-		lr, since = resumed.LoginResult, resumed.kept.since
+		lr, since, scan = resumed.LoginResult, resumed.kept.since, resumed.scan
 		r.SetValue(ValueLoginSuccess, 1)
 	} else {
 		var err error
@@ -322,7 +328,9 @@ func (p *ModulesProber) checkLoggedIn(ctx context.Context, s *sei.Session, t pro
 		_, _ = sei.LogoutAt(ctx, s, logout)
 	}()
 	page := lr.LandingPage() // answered from its element index: no DOM is built
-	scan := sei.ScanVersions(sei.DOMText(lr.Landing))
+	if resumed == nil {
+		scan = sei.ScanVersions(sei.DOMText(lr.Landing))
+	}
 	p.opts.LoggedIn.Record(t.Name, probe.Modules, scan, time.Now())
 	if v := scan.TitleVersion; v != "" && run.sei == "" {
 		run.sei = v
