@@ -476,6 +476,9 @@ func selfDashboard() *dashboard.DashboardBuilder {
 			query("B", "sum("+vsel("vigia_probes_in_flight")+")", "em andamento"),
 			query("C", "sum("+vsel("vigia_scheduler_concurrency")+")", "limite"),
 			query("D", "sum by (probe) ("+vsel("vigia_scheduled_jobs")+")", "agendados {{probe}}"))).
+		WithPanel(tsPanel("Sessões SIP mantidas e conexões repassadas", "Sessões SIP que a sonda de módulos mantém entre execuções (no máximo uma por instância; caem a zero ao desligar), e execuções que aproveitaram a conexão deixada pela execução anterior no mesmo servidor (taken) ou abriram a sua (none).", "none",
+			query("A", "sum("+vsel("vigia_kept_sessions")+")", "sessões SIP mantidas"),
+			query("B", "sum by (result) (rate("+vsel("vigia_connection_handovers_total")+"[$__rate_interval]))", "conexões {{result}}/s"))).
 		WithRow(dashboard.NewRowBuilder("Notificações e envio")).
 		WithPanel(tsPanel("Falhas de notificação por receptor", "Tentativas repetidas (retried), desistidas (failed) e descartadas por fila cheia (dropped).", "none",
 			query("A", "sum by (receiver, outcome) (increase("+vsel("vigia_notifications_total", `outcome=~"failed|dropped|retried"`)+"[$__rate_interval]))", "{{receiver}} {{outcome}}")).
