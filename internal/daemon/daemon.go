@@ -348,6 +348,14 @@ func (d *Daemon) apply(cfg *config.Config, prev *config.Config) error {
 	d.plans = plans
 	d.applyMu.Unlock()
 	d.applyTargets(d.disc.Targets())
+	if m := cfg.Probes.Modules; (!m.On() || m.KeepSession == nil || *m.KeepSession == 0) && d.sessions.Len() > 0 {
+		// Keeping sessions was turned off: end the kept ones now rather than at shutdown.
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), keptLogoutTimeout)
+			defer cancel()
+			d.sessions.LogoutAll(ctx, 64)
+		}()
+	}
 	return nil
 }
 

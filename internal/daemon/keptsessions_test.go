@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -133,5 +134,75 @@ fleet:
 	}
 	if g := gauge(); g != 0 {
 		t.Errorf("vigia_kept_sessions %v after shutdown, want 0", g)
+	}
+}
+
+// Turning keep_session off (or the modules probe) in a reload logs the kept sessions out at once,
+// and runs log in and out again.
+func TestDaemonLogsKeptSessionsOutWhenKeepingIsTurnedOff(t *testing.T) {
+	sim := seisim.New(seisim.Fleet{Instances: []seisim.Instance{{Name: "sei-1", Org: "AAA", SEIVersion: "4.1.5"}}}, seisim.Options{})
+	var mu sync.Mutex
+	logins, logouts := 0, 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		switch {
+		case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/sip/login.php"):
+			logins++
+		case r.URL.Query().Get("acao") == "sair":
+			logouts++
+		}
+		mu.Unlock()
+		sim.Handler().ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	counts := func() (int, int) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logins, logouts
+	}
+	config := func(keep string) string {
+		return fmt.Sprintf(`server: {listen: "127.0.0.1:0"}
+global: {state_dir: STATE, start_spread: 1s}
+probes:
+  health: {enabled: false}
+  version: {enabled: false}
+  synthetic: {enabled: false}
+  modules: {interval: 1s, timeout: 2s, keep_session: %s}
+fleet:
+  defaults: {credentials: {username: monitor, password: monitor123, orgao: "0"}}
+  instances:
+    - {name: sei-1, url: "%s/sei-1", owner: AAA, environment: prod}
+`, keep, srv.URL)
+	}
+	d, _, cfgPath := startDaemon(t, config("1h"))
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				in, out := counts()
+				t.Fatalf("%s: not within 10s (logins %d, logouts %d, kept %d)", what, in, out, d.sessions.Len())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	waitFor("a kept session", func() bool { return d.sessions.Len() == 1 })
+	if _, out := counts(); out != 0 {
+		t.Fatalf("%d logouts while the session is kept", out)
+	}
+
+	body, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeConfig(t, cfgPath, strings.Replace(string(body), "keep_session: 1h", "keep_session: 0s", 1))
+	if err := d.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the kept session logged out", func() bool { _, out := counts(); return out >= 1 && d.sessions.Len() == 0 })
+	in, _ := counts()
+	waitFor("two runs that log in and out", func() bool { in2, _ := counts(); return in2 >= in+2 })
+	if n := d.sessions.Len(); n != 0 {
+		t.Errorf("%d sessions kept with keep_session 0", n)
 	}
 }
