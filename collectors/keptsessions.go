@@ -8,10 +8,6 @@ import (
 	"github.com/vigia-sei/vigia/collectors/sei"
 )
 
-// DefaultKeepSession is how long the modules probe keeps one SIP session before it logs out and
-// logs in afresh.
-const DefaultKeepSession = time.Hour
-
 // keptSessionIdle bounds the pause between two runs that share a session: PHP drops a session
 // after session.gc_maxlifetime (24 minutes by default), and a session idle longer than this is
 // logged out rather than tried.
@@ -22,8 +18,8 @@ const keptSessionIdle = 10 * time.Minute
 // audit notice as much as vigia's CPU does (a login is 5 of the modules run's 10 requests). The
 // synthetic probe still logs in and out every run: it is the check that a user can log in.
 //
-// The store outlives config reloads (the daemon owns it) and LogoutAll ends every session at
-// shutdown. A nil *KeptSessions keeps nothing. Safe for concurrent use.
+// The store outlives config reloads (the daemon owns it) and Logout ends the sessions at shutdown
+// and of instances that leave the fleet. A nil *KeptSessions keeps nothing. Safe for concurrent use.
 type KeptSessions struct {
 	mu sync.Mutex
 	m  map[string]keptSession
@@ -78,15 +74,26 @@ func (k *KeptSessions) Len() int {
 	return len(k.m)
 }
 
-// LogoutAll logs out every kept session, at most concurrency at a time, until ctx ends, and
-// returns how many logouts SEI answered. Sessions it could not end expire on the server.
-func (k *KeptSessions) LogoutAll(ctx context.Context, concurrency int) int {
+// Logout takes the kept sessions of instances (nil: every kept session) out of the store and logs
+// them out, at most concurrency at a time, until ctx ends. It returns how many logouts SEI
+// answered; sessions it could not end expire on the server.
+func (k *KeptSessions) Logout(ctx context.Context, instances []string, concurrency int) int {
 	if k == nil {
 		return 0
 	}
 	k.mu.Lock()
-	all := k.m
-	k.m = map[string]keptSession{}
+	var all map[string]keptSession
+	if instances == nil {
+		all, k.m = k.m, map[string]keptSession{}
+	} else {
+		all = make(map[string]keptSession, len(instances))
+		for _, name := range instances {
+			if ks, ok := k.m[name]; ok {
+				all[name] = ks
+				delete(k.m, name)
+			}
+		}
+	}
 	k.mu.Unlock()
 	sem := make(chan struct{}, max(concurrency, 1))
 	var wg sync.WaitGroup
@@ -112,17 +119,6 @@ func (k *KeptSessions) LogoutAll(ctx context.Context, concurrency int) int {
 	}
 	wg.Wait()
 	return done
-}
-
-// Logout ends the kept sessions of instances (that left the fleet), within timeout.
-func (k *KeptSessions) Logout(ctx context.Context, instances []string, timeout time.Duration) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	for _, name := range instances {
-		if ks, ok := k.take(name); ok {
-			ks.logout(ctx)
-		}
-	}
 }
 
 // logout ends the kept session at SEI (sair) and reports whether SEI answered.

@@ -299,11 +299,11 @@ func TestModulesKeepsItsSessionBetweenRuns(t *testing.T) {
 	sim.mu.Lock()
 	clear(sim.hits)
 	sim.mu.Unlock()
-	if n := sessions.LogoutAll(context.Background(), 4); n != 1 {
-		t.Errorf("LogoutAll logged out %d sessions, want 1", n)
+	if n := sessions.Logout(context.Background(), nil, 4); n != 1 {
+		t.Errorf("Logout of every session logged out %d, want 1", n)
 	}
 	if got := sim.counts()["logout"]; got != 1 || sessions.Len() != 0 {
-		t.Errorf("after LogoutAll: %d logouts reached SEI, %d sessions kept; want 1, 0", got, sessions.Len())
+		t.Errorf("after Logout: %d logouts reached SEI, %d sessions kept; want 1, 0", got, sessions.Len())
 	}
 }
 
@@ -313,7 +313,10 @@ func TestModulesKeptSessionMeetsMaintenanceAndOutage(t *testing.T) {
 	sim := newLoginCounter(t, inst("v415", "4.1.5", seisim.Module{Name: "mod-wssei", Version: "2.2.1"}))
 	target := probe.Target{Name: "v415", URL: sim.url + "/v415", Credentials: monitorCreds()}
 	sessions := NewKeptSessions()
-	mp, err := NewModulesProber(ModulesOptions{Sessions: sessions})
+	if _, err := NewModulesProber(ModulesOptions{Sessions: sessions}); err == nil {
+		t.Fatal("keeping sessions without KeepSession accepted")
+	}
+	mp, err := NewModulesProber(ModulesOptions{Sessions: sessions, KeepSession: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,8 +42,8 @@ type ModulesOptions struct {
 	// LoggedIn, when set, learns the landing page of each login for the version probe.
 	LoggedIn *LoggedInPages `yaml:"-"`
 	// Sessions, when set, keeps each instance's SIP session from one run to the next instead of
-	// logging in and out every run; KeepSession (DefaultKeepSession when 0) is how long one
-	// session serves before the probe logs out and logs in afresh.
+	// logging in and out every run; KeepSession (required with Sessions) is how long one session
+	// serves before the probe logs out and logs in afresh.
 	Sessions    *KeptSessions `yaml:"-"`
 	KeepSession time.Duration `yaml:"-"`
 }
@@ -60,6 +60,9 @@ type ModulesProber struct {
 
 // NewModulesProber builds the modules prober.
 func NewModulesProber(o ModulesOptions) (*ModulesProber, error) {
+	if o.Sessions != nil && o.KeepSession <= 0 {
+		return nil, fmt.Errorf("modules prober: keeping sessions needs a positive KeepSession, got %s", o.KeepSession)
+	}
 	c, err := sei.NewClient(o.Client)
 	if err != nil {
 		return nil, fmt.Errorf("modules prober: %w", err)
@@ -232,19 +235,13 @@ func (p *ModulesProber) checkWSSEI(ctx context.Context, s *sei.Session, t probe.
 	}
 }
 
-// resumedLogin is the landing page of a session an earlier run kept, opened again, and what it
-// says about versions (read once, when the page was judged as the run's main request).
+// resumedLogin is the landing page of a session an earlier run kept, opened again, when that
+// session logged in, and what the page says about versions (read once, when it was judged as the
+// run's main request).
 type resumedLogin struct {
 	*sei.LoginResult
-	kept keptSession
-	scan sei.VersionScan
-}
-
-func (p *ModulesProber) keepFor() time.Duration {
-	if p.opts.KeepSession <= 0 {
-		return DefaultKeepSession
-	}
-	return p.opts.KeepSession
+	since time.Time
+	scan  sei.VersionScan
 }
 
 // resume opens the landing page of the session the instance's previous run kept, which then
@@ -258,7 +255,7 @@ func (p *ModulesProber) resume(ctx context.Context, s *sei.Session, t probe.Targ
 	}
 	now := time.Now()
 	if ks.client.UserAgent() != p.c.UserAgent() || ks.url != t.URL || ks.user != t.Credentials.Username ||
-		now.Sub(ks.since) >= p.keepFor() || now.Sub(ks.lastUsed) >= keptSessionIdle {
+		now.Sub(ks.since) >= p.opts.KeepSession || now.Sub(ks.lastUsed) >= keptSessionIdle {
 		// Not resumed (old, idle long, or the target or account changed): ended, so that SIP's
 		// login table keeps no session vigia forgot.
 		ks.logout(ctx)
@@ -286,7 +283,7 @@ func (p *ModulesProber) resume(ctx context.Context, s *sei.Session, t probe.Targ
 		}
 		return nil, true
 	}
-	return &resumedLogin{LoginResult: lr, kept: ks, scan: scan}, false
+	return &resumedLogin{LoginResult: lr, since: ks.since, scan: scan}, false
 }
 
 // checkLoggedIn logs in (or resumes the kept session) and reads the landing page (SEI version,
@@ -299,7 +296,7 @@ func (p *ModulesProber) checkLoggedIn(ctx context.Context, s *sei.Session, t pro
 	since := time.Now()
 	if resumed != nil {
 		// Logged in, with the session the probe's own earlier login opened.
-		lr, since, scan = resumed.LoginResult, resumed.kept.since, resumed.scan
+		lr, since, scan = resumed.LoginResult, resumed.since, resumed.scan
 		r.SetValue(ValueLoginSuccess, 1)
 	} else {
 		var err error

@@ -241,7 +241,7 @@ func benchmarkModulesProbe(b *testing.B, sessions *KeptSessions) {
 		seisim.Module{Name: "mod-sei-pen", Version: "4.0.2"},
 		seisim.Module{Name: "mod-wssei", Version: "3.0.1"},
 		seisim.Module{Name: "peticionamento", Version: "4.3.0"})))
-	p, err := NewModulesProber(ModulesOptions{Sessions: sessions})
+	p, err := NewModulesProber(ModulesOptions{Sessions: sessions, KeepSession: time.Hour})
 	if err != nil {
 		b.Fatal(err)
 	}

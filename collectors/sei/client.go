@@ -742,8 +742,6 @@ func (c *Client) getReader(r io.Reader) *bufio.Reader {
 	return bufio.NewReaderSize(r, 8<<10)
 }
 
-// drop closes a connection nothing reads any more and hands back its read buffer.
-
 // exchangeProxied sends a request through net/http's Transport (proxy from the environment).
 func (s *Session) exchangeProxied(ctx context.Context, method string, u *url.URL, body []byte, hdr http.Header) (exchange, error) {
 	if s.hc == nil {

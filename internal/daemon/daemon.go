@@ -271,7 +271,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if !waitOrDeadline(&sched, deadline) {
 		d.log.Warn("probe runs still in progress at the shutdown deadline; leaving them")
 	}
-	d.logoutKept(d.opts.ShutdownTimeout / 3)
+	d.logoutKept(nil, d.opts.ShutdownTimeout/3)
 	d.conns.Close()
 	stopComps()
 	if !waitOrDeadline(&comps, deadline) {
@@ -350,11 +350,7 @@ func (d *Daemon) apply(cfg *config.Config, prev *config.Config) error {
 	d.applyTargets(d.disc.Targets())
 	if m := cfg.Probes.Modules; (!m.On() || m.KeepSession == nil || *m.KeepSession == 0) && d.sessions.Len() > 0 {
 		// Keeping sessions was turned off: end the kept ones now rather than at shutdown.
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), keptLogoutTimeout)
-			defer cancel()
-			d.sessions.LogoutAll(ctx, 64)
-		}()
+		go d.logoutKept(nil, keptLogoutTimeout)
 	}
 	return nil
 }
@@ -391,27 +387,25 @@ func (d *Daemon) applyTargets(all []probe.Target) {
 	}
 	d.loggedIn.Forget(gone)
 	if len(gone) > 0 && d.sessions.Len() > 0 {
-		go d.sessions.Logout(context.Background(), gone, keptLogoutTimeout)
+		go d.logoutKept(gone, keptLogoutTimeout)
 	}
 	for _, f := range d.fleetWatchers {
 		f(targets, all, gone)
 	}
 }
 
-// keptLogoutTimeout bounds the logout of kept sessions of instances that left the fleet.
+// keptLogoutTimeout bounds the logouts of kept sessions while the daemon runs (an instance left
+// the fleet, keeping was turned off).
 const keptLogoutTimeout = 30 * time.Second
 
-// logoutKept ends the SIP sessions the modules probe kept, within d: what is not logged out by
-// then expires on the server.
-func (d *Daemon) logoutKept(within time.Duration) {
-	n := d.sessions.Len()
-	if n == 0 {
-		return
-	}
+// logoutKept ends the SIP sessions the modules probe kept for instances (nil: all of them), within
+// a bound: what is not logged out by then expires on the server.
+func (d *Daemon) logoutKept(instances []string, within time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), within)
 	defer cancel()
-	done := d.sessions.LogoutAll(ctx, 64)
-	d.log.Info("logged out kept SIP sessions", "sessions", n, "logged_out", done)
+	if done := d.sessions.Logout(ctx, instances, 64); done > 0 {
+		d.log.Info("logged out kept SIP sessions", "logged_out", done)
+	}
 }
 
 func (d *Daemon) countInstances() int { return len(d.latest.Names()) }
