@@ -16,7 +16,8 @@ import (
 	"github.com/vigia-sei/vigia/internal/seisim"
 )
 
-// loginCounter serves seisim and counts the entry GETs and SIP login POSTs it answers.
+// loginCounter serves seisim and counts the entry GETs, SIP login POSTs, logouts and mod-wssei v1
+// requests it answers.
 type loginCounter struct {
 	mu   sync.Mutex
 	hits map[string]int
@@ -37,6 +38,8 @@ func newLoginCounter(t *testing.T, instances ...seisim.Instance) *loginCounter {
 			c.hits["login"]++
 		case r.URL.Query().Get("acao") == "sair":
 			c.hits["logout"]++
+		case strings.Contains(r.URL.Path, "/wssei/controlador_ws.php/api/v1/"):
+			c.hits["wssei_v1"]++
 		}
 		c.mu.Unlock()
 		sim.Handler().ServeHTTP(w, r)

@@ -56,6 +56,8 @@ type ModulesProber struct {
 	c    *sei.Client
 	opts ModulesOptions
 	cat  *sei.Catalogue
+	// table ties an Infra version to its SEI release, to tell when mod-wssei's v1 cannot be there.
+	table *sei.VersionTable
 }
 
 // NewModulesProber builds the modules prober.
@@ -76,7 +78,7 @@ func NewModulesProber(o ModulesOptions) (*ModulesProber, error) {
 	if cat == nil {
 		cat = sei.DefaultCatalogue()
 	}
-	return &ModulesProber{c: c, opts: o, cat: cat}, nil
+	return &ModulesProber{c: c, opts: o, cat: cat, table: sei.DefaultVersionTable()}, nil
 }
 
 // Name implements Prober.
@@ -135,16 +137,19 @@ func (p *ModulesProber) Probe(ctx context.Context, t probe.Target) (r probe.Resu
 			return r
 		}
 	}
+	var seen sei.VersionScan // what the first page says of the versions, for checkWSSEI
 	if resumed == nil {
 		var ok bool
-		if entry, _, ok = openEntry(ctx, s, t, &r); !ok {
+		if entry, seen, ok = openEntry(ctx, s, t, &r); !ok {
 			return r
 		}
+	} else {
+		seen = resumed.scan
 	}
 
 	run := &modRun{mods: map[string]*modObs{}}
 	var notes []string
-	p.checkWSSEI(ctx, s, t, run, &r)
+	p.checkWSSEI(ctx, s, t, wsseiV1Possible(seen, p.table), run, &r)
 	if !p.opts.SkipWSDL {
 		p.checkWSDL(ctx, s, t, run)
 	}
@@ -179,9 +184,9 @@ func countIf(ms []probe.Module, f func(probe.Module) bool) int {
 
 // checkWSSEI reads mod-wssei: /versao tells installed, active, compatible and versions;
 // /orgao/listar (a database round trip) tells whether it works.
-func (p *ModulesProber) checkWSSEI(ctx context.Context, s *sei.Session, t probe.Target, run *modRun, r *probe.Result) {
+func (p *ModulesProber) checkWSSEI(ctx context.Context, s *sei.Session, t probe.Target, v1 bool, run *modRun, r *probe.Result) {
 	run.wsseiChecked = true
-	a, _, err := wsseiVersao(ctx, s, t, p.opts.WSSEIAuthenticate)
+	a, _, err := wsseiVersao(ctx, s, t, p.opts.WSSEIAuthenticate, v1)
 	if err != nil || !a.Installed() {
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -168,7 +169,7 @@ func (p *VersionProber) Probe(ctx context.Context, t probe.Target) (r probe.Resu
 
 	var notes []string
 	if !p.opts.SkipWSSEI {
-		a, _, _ := wsseiVersao(ctx, s, t, p.opts.WSSEIAuthenticate)
+		a, _, _ := wsseiVersao(ctx, s, t, p.opts.WSSEIAuthenticate, wsseiV1Possible(scan, p.table))
 		switch a.State {
 		case sei.WSSEIOK:
 			obs.add("sei", a.SEI, SourceWSSEIAPI, ConfidenceExact)
@@ -347,10 +348,10 @@ func (p *prodVotes) add(s sei.VersionScan) {
 
 func (p *prodVotes) mode() (prod, ok bool) { return !p.random, p.seen }
 
-// wsseiVersao asks mod-wssei's /versao (v2, then the public v1 of mod-wssei ≤ 0.7.x) with the
-// target's token, or one obtained with its credentials when allowed. The answer's State is
-// WSSEIAbsent when mod-wssei is not installed.
-func wsseiVersao(ctx context.Context, s *sei.Session, t probe.Target, authenticate bool) (sei.WSSEIAnswer, *sei.Response, error) {
+// wsseiVersao asks mod-wssei's /versao (v2, then, when v1 says the public v1 of mod-wssei ≤ 0.7.x
+// may answer, v1) with the target's token, or one obtained with its credentials when allowed. The
+// answer's State is WSSEIAbsent when mod-wssei is not installed.
+func wsseiVersao(ctx context.Context, s *sei.Session, t probe.Target, authenticate, v1 bool) (sei.WSSEIAnswer, *sei.Response, error) {
 	token := t.Credentials.Token.Reveal()
 	if token == "" && authenticate && !t.Credentials.Empty() {
 		token = wsseiToken(ctx, s, t)
@@ -364,18 +365,43 @@ func wsseiVersao(ctx context.Context, s *sei.Session, t probe.Target, authentica
 		return sei.WSSEIAnswer{State: sei.WSSEIAbsent, Total: -1}, resp, err
 	}
 	a, perr := sei.ParseWSSEI(resp.Text())
-	if perr == nil {
+	if perr == nil || !v1 {
 		return a, resp, nil
 	}
-	v1, err := s.Do(ctx, sei.Request{URL: sei.JoinURL(t.URL, sei.WSSEIVersaoV1), Header: hdr})
+	v1resp, err := s.Do(ctx, sei.Request{URL: sei.JoinURL(t.URL, sei.WSSEIVersaoV1), Header: hdr})
 	if err != nil {
 		return a, resp, err
 	}
-	if a1, perr := sei.ParseWSSEI(v1.Text()); perr == nil {
+	if a1, perr := sei.ParseWSSEI(v1resp.Text()); perr == nil {
 		a1.V1 = true
-		return a1, v1, nil
+		return a1, v1resp, nil
 	}
 	return a, resp, nil
+}
+
+// wsseiV1Possible says whether mod-wssei's v1 API may be there to ask. Only mod-wssei ≤ 1.0.4
+// serves it, and those releases run on SEI 3 alone (the compatibility matrix in SEI.md), so a page
+// that states SEI 4 or later, or an Infra version the table ties to such a release, rules v1 out
+// and spares the instance a request that can only answer 404. Knowing nothing, v1 is asked.
+func wsseiV1Possible(scan sei.VersionScan, table *sei.VersionTable) bool {
+	for _, v := range [...]string{scan.TitleVersion, scan.AssetSEI, scan.LogoVersion} {
+		if v != "" {
+			return !atLeastSEI4(v)
+		}
+	}
+	if scan.AssetInfra != "" && table != nil {
+		if rel, ok := table.ByInfra(scan.AssetInfra); ok {
+			return !atLeastSEI4(rel.SEI)
+		}
+	}
+	return true
+}
+
+// atLeastSEI4 says v's major part is 4 or more; false when it cannot tell.
+func atLeastSEI4(v string) bool {
+	major, _, _ := strings.Cut(v, ".")
+	n, err := strconv.Atoi(major)
+	return err == nil && n >= 4
 }
 
 // wsseiToken logs in to mod-wssei (POST /autenticar; the server sleeps ~3 s). Empty on failure.

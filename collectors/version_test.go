@@ -264,3 +264,43 @@ func BenchmarkVersionProbe(b *testing.B) {
 		}
 	}
 }
+
+// mod-wssei's v1 API exists only in releases for SEI 3: the version and modules probes ask it
+// only when nothing they read says the instance runs SEI 4 or later, and still find v1 where it is.
+func TestWSSEIv1IsAskedOnlyWhereItCanBe(t *testing.T) {
+	c := newLoginCounter(t,
+		inst("n415", "4.1.5"), inst("n503", "5.0.3"), inst("n3011", "3.0.11"),
+		inst("w3011", "3.0.11", seisim.Module{Name: "mod-wssei", Version: "0.7.12"}))
+	target := func(name string) probe.Target {
+		return probe.Target{Name: name, URL: c.url + "/" + name, Credentials: monitorCreds()}
+	}
+	version, err := NewVersionProber(VersionOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	modules, err := NewModulesProber(ModulesOptions{Sessions: NewKeptSessions(), KeepSession: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		p      Prober
+		wantV1 int
+	}{
+		{"n415", version, 0}, {"n503", version, 0}, {"n3011", version, 1}, {"w3011", version, 1},
+		// The first modules run reads the SIP login page (Infra only), a resumed one the landing page.
+		{"n415", modules, 0}, {"n415", modules, 0}, {"n503", modules, 0}, {"n3011", modules, 1},
+		{"w3011", modules, 1}, {"w3011", modules, 1},
+	} {
+		r, hits := c.runCounting(t, tc.p, target(tc.name))
+		if hits["wssei_v1"] < tc.wantV1 || (tc.wantV1 == 0 && hits["wssei_v1"] != 0) {
+			t.Errorf("%s on %s: %d mod-wssei v1 requests, want %d", tc.p.Name(), tc.name, hits["wssei_v1"], tc.wantV1)
+		}
+		if tc.name == "w3011" && tc.p == Prober(version) && versionFrom(r, "sei", SourceWSSEIAPI) != "3.0.11" {
+			t.Errorf("version on w3011: mod-wssei v1 no longer tells the SEI version: %+v", r.Versions)
+		}
+		if m, _ := moduleOf(r, "mod-wssei"); tc.name == "w3011" && tc.p == Prober(modules) && (m.Up == nil || !*m.Up) {
+			t.Errorf("modules on w3011: mod-wssei not found up through v1: %+v", r.Modules)
+		}
+	}
+}
