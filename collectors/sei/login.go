@@ -316,10 +316,11 @@ func Resume(ctx context.Context, s *Session, k KeptLogin) (*LoginResult, error) 
 	if err != nil {
 		return res, err
 	}
-	f := scanLogin(landing.Text(), landing.URL)
-	res.LogoutURL = f.logout
-	if f.loggedIn && landing.Status == 200 {
-		if res.LogoutURL == "" {
+	// Read through the landing page's element index, which the caller's queries of the same page
+	// (menus, module links) then reuse: one pass over the page instead of a login scan and then
+	// the index.
+	if p := res.LandingPage(); landing.Status == 200 && LoggedIn(p) {
+		if res.LogoutURL = LogoutURL(p); res.LogoutURL == "" {
 			res.LogoutURL = k.Logout
 		}
 		return res, nil
