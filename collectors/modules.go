@@ -383,7 +383,8 @@ func (p *ModulesProber) checkLoggedIn(ctx context.Context, s *sei.Session, t pro
 func (p *ModulesProber) menuLinks(page *sei.Page) []menuLink {
 	var out []menuLink
 	seen := map[string]bool{}
-	for _, href := range page.Attrs(`a[href*="acao="]`, "href") {
+	isModule := func(action string) bool { _, ok := p.cat.KeyForAction(action); return ok }
+	for _, href := range page.ActionLinks(`a[href*="acao="]`, "href", isModule) {
 		k, ok := p.cat.KeyForAction(sei.ActionOf(href))
 		if !ok || seen[k] {
 			continue

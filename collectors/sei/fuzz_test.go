@@ -77,6 +77,10 @@ func FuzzParsePage(f *testing.F) {
 			if g, w := fast.ModuleDirs(), p.ModuleDirs(); !slices.Equal(g, w) {
 				t.Fatalf("ModuleDirs: index %q, DOM %q", g, w)
 			}
+			all := func(a string) bool { return a != "" }
+			if g, w := fast.ActionLinks(`a[href*="acao="]`, "href", all), p.ActionLinks(`a[href*="acao="]`, "href", all); !slices.Equal(g, w) {
+				t.Fatalf("ActionLinks: index %q, DOM %q", g, w)
+			}
 			if g, w := fast.Title(), p.Title(); g != w {
 				t.Fatalf("Title: index %q, DOM %q", g, w)
 			}

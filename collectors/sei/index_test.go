@@ -27,7 +27,7 @@ var indexCases = map[string]string{
 
 // landingCases are menus and pages with the markup the modules prober reads from the landing page (actions, module directories, menu links, error marker).
 var landingCases = map[string]string{
-	// Links read as written when &amp; is their only reference (plainAttr), decoded otherwise.
+	// Links read as written when they hold no reference, decoded otherwise (attrView).
 	"entities in links": `<a href="controlador.php?ac&#97;o=hidden_by_ref&amp;x=1">a</a><a href="c.php?acao=a&#95;b&amp;z=2">b</a>` +
 		`<a href="c.php?x=1&amp;acao=after_amp&amp;y">c</a><a href="c.php?acao=cr_\r\nx">d</a><a href="c.php?acao=amp_only&amp">e</a>` +
 		`<form action="c.php?acao&#61;eq_ref"></form><script src="/sei/modulos/pe&amp;n/js/x.js"></script>` +
@@ -110,6 +110,21 @@ func TestIndexMatchesDOM(t *testing.T) {
 			}
 			if g, w := fast.Attrs(`a[href*="acao="]`, "href"), dom.Attrs(`a[href*="acao="]`, "href"); !slices.Equal(g, w) {
 				t.Errorf("Attrs: index %q, DOM %q", g, w)
+			}
+			// The modules prober's menu links: every link whose action is not "" and does not
+			// start with "x" (so some are kept and some dropped).
+			keep := func(a string) bool { return a != "" && a[0] != 'x' }
+			if g, w := fast.ActionLinks(`a[href*="acao="]`, "href", keep), dom.ActionLinks(`a[href*="acao="]`, "href", keep); !slices.Equal(g, w) {
+				t.Errorf("ActionLinks: index %q, DOM %q", g, w)
+			}
+			var want []string
+			for _, h := range dom.Attrs(`a[href*="acao="]`, "href") {
+				if keep(ActionOf(h)) {
+					want = append(want, h)
+				}
+			}
+			if g := fast.ActionLinks(`a[href*="acao="]`, "href", keep); !slices.Equal(g, want) {
+				t.Errorf("ActionLinks: %q, want the decoded links kept %q", g, want)
 			}
 			if fast.doc == nil {
 				answered++

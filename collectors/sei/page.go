@@ -307,12 +307,17 @@ func (p *Page) Messages() []string {
 }
 
 // each calls fn with the attributes of every element the selector matches, in document order,
-// from the element index when it can answer and from the DOM otherwise.
+// from the element index when it can answer and from the DOM otherwise. a is valid only during
+// the call.
 func (p *Page) each(selector string, fn func(tag string, a attrReader)) {
 	if x, ss, ok := p.indexed(selector); ok {
+		// One reader serves every match: an elemAttrs boxed into the interface per element was
+		// an allocation per link of a menu.
+		ea := new(elemAttrs)
 		for i := range x.elems {
 			if e := &x.elems[i]; ss.match(x, e) {
-				fn(x.src[e.name.start:e.name.end], elemAttrs{x, e})
+				*ea = elemAttrs{x, e}
+				fn(x.src[e.name.start:e.name.end], ea)
 			}
 		}
 		return
@@ -331,24 +336,40 @@ func (p *Page) Attrs(selector, attr string) []string {
 	return out
 }
 
+// ActionLinks is the decoded attr of every element matching selector whose acao= (ActionOf)
+// passes keep, in document order. A landing page's menu holds about a hundred links and a caller
+// wants the few of its modules: only those are copied out.
+func (p *Page) ActionLinks(selector, attr string, keep func(action string) bool) []string {
+	var out []string
+	var scratch []byte
+	p.each(selector, func(_ string, a attrReader) {
+		if h, ok := attrView(a, attr, &scratch); ok && keep(ActionOf(h)) {
+			out = append(out, strings.Clone(h))
+		}
+	})
+	return out
+}
+
 // Actions lists the distinct acao= values of the page's links and menu entries (menu items carry
 // them in href and in a link attribute). Module menus are recognisable by their prefixes (md_pet_,
 // pen_, md_wssei_).
 func (p *Page) Actions() []string {
 	seen := map[string]bool{}
 	var out []string
-	add := func(a string) {
+	var scratch []byte
+	add := func(a string) { // a may be a view of scratch: kept as a copy
 		if a != "" && !seen[a] {
+			a = strings.Clone(a)
 			seen[a] = true
 			out = append(out, a)
 		}
 	}
 	p.each("a[href], a[link], form[action]", func(_ string, a attrReader) {
-		if l, ok := a.get("link"); ok {
+		if l, ok := attrView(a, "link", &scratch); ok {
 			add(l)
 		}
 		for _, attr := range [...]string{"href", "action"} {
-			if h, ok := plainAttr(a, attr); ok {
+			if h, ok := attrView(a, attr, &scratch); ok {
 				add(ActionOf(h))
 			}
 		}
@@ -356,39 +377,29 @@ func (p *Page) Actions() []string {
 	return out
 }
 
-// plainAttr is an attribute for a search that stops at '&' (ActionOf, moduleDir): the value as
-// written when its only references are &amp; (SEI's links: acao=x&amp;infra_sistema=…), where
-// such a search finds the same as in the decoded value, and decoding every link of a page was a
-// tenth of vigia's allocations; the decoded value otherwise.
-func plainAttr(a attrReader, key string) (string, bool) {
-	if ea, ok := a.(elemAttrs); ok {
-		raw, ok := ea.raw(key)
-		if !ok {
-			return "", false
-		}
-		if onlyAmp(raw) {
-			return raw, true
-		}
+// attrView is an attribute's decoded value for a caller that searches it and keeps at most a copy
+// of a piece: the value as written when decoding changes nothing, else decoded into *scratch, and
+// then valid only until the next call with the same scratch. Real SEI writes its menu links with
+// both "&amp;" and bare '&' (acao=x&infra_item_menu=0&amp;infra_sistema=…): decoding each into a
+// string of its own was a tenth of vigia's allocations.
+func attrView(a attrReader, key string, scratch *[]byte) (string, bool) {
+	ea, ok := a.(*elemAttrs)
+	if !ok {
+		return a.get(key)
 	}
-	return a.get(key)
-}
-
-// onlyAmp says every '&' of s starts "&amp;" and s has nothing else attrText changes.
-func onlyAmp(s string) bool {
-	if strings.IndexByte(s, '\r') >= 0 || strings.IndexByte(s, 0) >= 0 {
-		return false
+	raw, ok := ea.raw(key)
+	if !ok {
+		return "", false
 	}
-	for i := strings.IndexByte(s, '&'); i >= 0; {
-		if !strings.HasPrefix(s[i:], "&amp;") {
-			return false
-		}
-		j := strings.IndexByte(s[i+1:], '&')
-		if j < 0 {
-			break
-		}
-		i += 1 + j
+	if strings.IndexByte(raw, '&') < 0 || strings.IndexByte(raw, '\r') >= 0 || strings.IndexByte(raw, 0) >= 0 {
+		return attrText(raw), true // no reference (raw itself), or a rare value decoded the long way
 	}
-	return true
+	b, changed := appendUnescapeAttr((*scratch)[:0], raw)
+	if !changed {
+		return raw, true
+	}
+	*scratch = b
+	return unsafe.String(unsafe.SliceData(b), len(b)), true
 }
 
 // ActionOf is the acao= value in a link ("" for none): the controller action SEI runs.
@@ -408,19 +419,14 @@ func ActionOf(h string) string {
 func (p *Page) ModuleDirs() []string {
 	seen := map[string]bool{}
 	var out []string
+	var scratch []byte
 	p.each("img[src], script[src], link[href]", func(_ string, a attrReader) {
-		ref, ok := plainAttr(a, "src")
+		ref, ok := attrView(a, "src", &scratch)
 		if !ok {
-			ref, _ = plainAttr(a, "href")
+			ref, _ = attrView(a, "href", &scratch)
 		}
-		d := moduleDir(ref)
-		if strings.IndexByte(d, '&') >= 0 { // "&amp;" in the name: read it decoded
-			if ref, ok = a.get("src"); !ok {
-				ref, _ = a.get("href")
-			}
-			d = moduleDir(ref)
-		}
-		if d != "" && !seen[d] {
+		if d := moduleDir(ref); d != "" && !seen[d] {
+			d = strings.Clone(d) // a view of scratch
 			seen[d] = true
 			out = append(out, d)
 		}
