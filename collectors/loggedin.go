@@ -12,6 +12,10 @@ import (
 // to read it instead of logging in itself.
 const DefaultLoggedInMaxAge = 10 * time.Minute
 
+// loggedInFresh is how recent a recorded page must be for the synthetic probe not to record its
+// own: half of DefaultLoggedInMaxAge, so that the version probe always finds one young enough.
+const loggedInFresh = DefaultLoggedInMaxAge / 2
+
 // LoggedInPage is what a logged-in SEI page said about versions, as a probe saw it right after its
 // own SIP login.
 type LoggedInPage struct {

@@ -349,3 +349,37 @@ func TestModulesKeptSessionMeetsMaintenanceAndOutage(t *testing.T) {
 		}
 	}
 }
+
+// The synthetic probe records its landing page for the version probe only when no recent one is
+// there: the modules probe records one every run, and scanning the page twice is wasted.
+func TestSyntheticRecordsALandingPageOnlyWhenNoneIsRecent(t *testing.T) {
+	sim := newLoginCounter(t, inst("v415", "4.1.5"))
+	target := probe.Target{Name: "v415", URL: sim.url + "/v415", Credentials: monitorCreds()}
+	pages := NewLoggedInPages()
+	sp, err := NewSyntheticProber(SyntheticOptions{LoggedIn: pages, Search: "00000.000001/2024-00"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		before time.Duration // age of the page the modules probe recorded; 0: none
+		wantBy string
+	}{
+		{"none recorded", 0, probe.Synthetic},
+		{"recent page", time.Minute, probe.Modules},
+		{"page about to age out", loggedInFresh + time.Minute, probe.Synthetic},
+	} {
+		pages.Forget([]string{"v415"})
+		at := time.Now().Add(-tc.before)
+		if tc.before > 0 {
+			pages.Record("v415", probe.Modules, seiScan("4.1.5"), at)
+		}
+		if r, _ := sim.runCounting(t, sp, target); !r.OK {
+			t.Fatalf("%s: synthetic failed: %s", tc.name, r.Error)
+		}
+		seen, ok := pages.Seen("v415", DefaultLoggedInMaxAge, time.Now())
+		if !ok || seen.By != tc.wantBy || (tc.wantBy == probe.Modules && !seen.At.Equal(at)) {
+			t.Errorf("%s: recorded %+v (%v), want a page by %s", tc.name, seen, ok, tc.wantBy)
+		}
+	}
+}

@@ -432,7 +432,11 @@ func (p *SyntheticProber) Probe(ctx context.Context, t probe.Target) (r probe.Re
 	// on a slow instance holds its pages until it ends, and many such runs are in flight.
 	pages := map[string]*stepPage{}
 	var prev *stepPage
-	failed, recorded := false, false
+	failed := false
+	// A landing page recorded recently (by the modules probe, which reads one every run, or by
+	// an earlier run of this probe) serves the version probe as well as this run's would: the
+	// scan of this run's pages for it is spared.
+	_, recorded := p.opts.LoggedIn.Seen(t.Name, loggedInFresh, time.Now())
 	var main sei.Timing
 	for _, st := range p.steps {
 		if failed && !st.Always {
