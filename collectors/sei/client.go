@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptrace"
 	"net/url"
 	"os"
@@ -114,21 +113,17 @@ func NewClient(opts ClientOptions) (*Client, error) {
 // UserAgent is the User-Agent every session sends.
 func (c *Client) UserAgent() string { return c.ua }
 
-// NewSession opens a fresh session: its own cookie jar, so nothing of a previous run (a PHPSESSID, a
+// NewSession opens a fresh session: its own cookies, so nothing of a previous run (a PHPSESSID, a
 // captcha counter bound to a session) leaks into this one. Its connection is its own, or with a
 // ConnPool the one an earlier run left open to the same server. Close it when the run ends.
 func (c *Client) NewSession() *Session {
-	jar, _ := cookiejar.New(nil) // never fails without options
-	return &Session{c: c, jar: jar}
+	return &Session{c: c}
 }
 
-// ClearCookies empties the session's cookie jar, as a new browser profile would: a run whose kept
+// ClearCookies forgets the session's cookies, as a new browser profile would: a run whose kept
 // session ended logs in without the stale session cookie.
 func (s *Session) ClearCookies() {
-	s.jar, _ = cookiejar.New(nil)
-	if s.hc != nil {
-		s.hc.Jar = s.jar
-	}
+	s.jar.clear()
 }
 
 // Session is one probe run's browser: cookies persist across requests and redirects, one
@@ -141,7 +136,7 @@ func (s *Session) ClearCookies() {
 // an HTTP proxy (HTTP_PROXY/HTTPS_PROXY) the session uses net/http's Transport instead.
 type Session struct {
 	c    *Client
-	jar  *cookiejar.Jar
+	jar  cookieStore
 	idle *pconn
 	// wbuf holds the request being written, reused across the session's requests.
 	wbuf []byte
@@ -632,16 +627,11 @@ func (s *Session) requestHead(b []byte, method string, u *url.URL, body []byte, 
 			b = append(b, strings.Map(dropCRLF, v)...)
 		}
 	}
-	if cs := s.jar.Cookies(u); len(cs) > 0 {
-		b = append(b, "\r\nCookie: "...)
-		for i, c := range cs {
-			if i > 0 {
-				b = append(b, "; "...)
-			}
-			b = append(b, c.Name...)
-			b = append(b, '=')
-			b = append(b, c.Value...)
-		}
+	const cookieHdr = "\r\nCookie: "
+	b = append(b, cookieHdr...)
+	n := len(b)
+	if b = s.jar.appendCookies(b, u); len(b) == n {
+		b = b[:n-len(cookieHdr)] // no cookie applies
 	}
 	if body != nil {
 		b = append(b, "\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: "...)
@@ -752,7 +742,7 @@ func (s *Session) exchangeProxied(ctx context.Context, method string, u *url.URL
 			MaxIdleConnsPerHost: 1,
 			IdleConnTimeout:     maxIdle,
 		}
-		s.hc = &http.Client{Transport: s.tr, Jar: s.jar,
+		s.hc = &http.Client{Transport: s.tr, Jar: &s.jar,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	tr := &trace{start: time.Now()}
