@@ -479,6 +479,24 @@ func BenchmarkCookies(b *testing.B) {
 	})
 }
 
+// The request line is written without url.URL.RequestURI's string; it must say the same.
+func TestAppendRequestURI(t *testing.T) {
+	for _, s := range []string{
+		"http://h", "http://h/", "http://h/sei/", "https://h:8443/sip/login.php?sigla_orgao_sistema=ORG&sigla_sistema=SEI&infra_url=L3NlaS8=",
+		"http://h/sei/controlador.php?acao=procedimento_controlar&infra_hash=ab%2Fcd", "http://h/a%20b/c?x", "http://h/a b",
+		"http://h/%2F/x", "http://h/x?", "http://h/?q=1", "http://h?q=1", "http://h/p#frag", "http://h/caf%C3%A9",
+	} {
+		u := mustURL(s)
+		if got, want := string(appendRequestURI([]byte("GET "), u)), "GET "+u.RequestURI(); got != want {
+			t.Errorf("%s: %q, want %q", s, got, want)
+		}
+	}
+	u := &url.URL{Scheme: "http", Opaque: "//h/x", RawQuery: "y=1"}
+	if got, want := string(appendRequestURI(nil, u)), u.RequestURI(); got != want {
+		t.Errorf("opaque: %q, want %q", got, want)
+	}
+}
+
 // Through a proxy the session's requests go through net/http's client, with the store as its
 // http.CookieJar: the same cookies go out.
 func TestProxiedSessionCookies(t *testing.T) {
