@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptrace"
 	"net/url"
 	"os"
@@ -76,6 +75,8 @@ type Client struct {
 	trees        sync.Pool // of *treeMem
 	// readers are the connections' read buffers, handed back when a session closes them.
 	readers sync.Pool
+	// heads are the sessions' request buffers (headBuf), handed back by Close.
+	heads sync.Pool
 }
 
 // NewClient validates the options and loads the CA file once.
@@ -114,21 +115,17 @@ func NewClient(opts ClientOptions) (*Client, error) {
 // UserAgent is the User-Agent every session sends.
 func (c *Client) UserAgent() string { return c.ua }
 
-// NewSession opens a fresh session: its own cookie jar, so nothing of a previous run (a PHPSESSID, a
+// NewSession opens a fresh session: its own cookies, so nothing of a previous run (a PHPSESSID, a
 // captcha counter bound to a session) leaks into this one. Its connection is its own, or with a
 // ConnPool the one an earlier run left open to the same server. Close it when the run ends.
 func (c *Client) NewSession() *Session {
-	jar, _ := cookiejar.New(nil) // never fails without options
-	return &Session{c: c, jar: jar}
+	return &Session{c: c}
 }
 
-// ClearCookies empties the session's cookie jar, as a new browser profile would: a run whose kept
+// ClearCookies forgets the session's cookies, as a new browser profile would: a run whose kept
 // session ended logs in without the stale session cookie.
 func (s *Session) ClearCookies() {
-	s.jar, _ = cookiejar.New(nil)
-	if s.hc != nil {
-		s.hc.Jar = s.jar
-	}
+	s.jar.clear()
 }
 
 // Session is one probe run's browser: cookies persist across requests and redirects, one
@@ -141,10 +138,13 @@ func (s *Session) ClearCookies() {
 // an HTTP proxy (HTTP_PROXY/HTTPS_PROXY) the session uses net/http's Transport instead.
 type Session struct {
 	c    *Client
-	jar  *cookiejar.Jar
+	jar  cookieStore
 	idle *pconn
-	// wbuf holds the request being written, reused across the session's requests.
-	wbuf []byte
+	// wbuf holds the request being written, reused across the session's requests and, through
+	// the client, across sessions: growing a fresh one took several allocations every run.
+	wbuf *headBuf
+	// key names the server of the last request, for connKey.
+	key, keyScheme, keyHost string
 	// bodies, indexes and trees are the memory of the run's pages, handed back by Close
 	// (bodies.go).
 	bodies  []*bodyBuf
@@ -169,6 +169,10 @@ func (s *Session) Close() {
 		s.idle = nil
 	}
 	s.release()
+	if s.wbuf != nil {
+		s.c.putHeadBuf(s.wbuf)
+		s.wbuf = nil
+	}
 	if s.tr != nil {
 		s.tr.CloseIdleConnections()
 	}
@@ -506,14 +510,38 @@ type exchange struct {
 	resp     *http.Response
 	tr       *trace
 	notAfter time.Time
-	release  func(bodyDone bool)
+	// pc is the connection the response came on, nil through the proxy; ctx the request's.
+	pc  *pconn
+	ctx context.Context
+	s   *Session
+}
+
+// release ends the exchange once the caller has read the body. It is a method rather than a
+// closure made per request: a closure capturing the connection was an allocation each time.
+func (ex *exchange) release(bodyDone bool) {
+	resp, pc := ex.resp, ex.pc
+	if pc == nil {
+		_ = resp.Body.Close()
+		return
+	}
+	pc.fb.t = nil
+	if !bodyDone || resp.Close || ex.ctx.Err() != nil {
+		// Close the connection first: closing a body that was not read to its end makes
+		// net/http drain it, which for a capped 50 MB page is the very work the cap avoids.
+		_ = pc.conn.Close()
+		_ = resp.Body.Close()
+		return
+	}
+	_ = resp.Body.Close()
+	pc.idleAt = time.Now()
+	ex.s.idle = pc
 }
 
 func (s *Session) exchange(ctx context.Context, method string, u *url.URL, body []byte, hdr http.Header) (exchange, error) {
 	if p, err := s.c.proxy(u); err == nil && p != nil {
 		return s.exchangeProxied(ctx, method, u, body, hdr)
 	}
-	key := u.Scheme + "://" + u.Host
+	key := s.connKey(u)
 	var pc *pconn
 	if s.idle != nil && s.idle.watched != ctx && !s.idle.unwatch() {
 		// A request under another context (a step with its own timeout) whose predecessor's
@@ -551,6 +579,15 @@ func (s *Session) exchange(ctx context.Context, method string, u *url.URL, body 
 	return ex, err
 }
 
+// connKey names u's server (scheme://host:port) for connections. A run asks for one or two
+// servers, so the last name is kept rather than built for every request.
+func (s *Session) connKey(u *url.URL) string {
+	if s.key == "" || s.keyScheme != u.Scheme || s.keyHost != u.Host {
+		s.key, s.keyScheme, s.keyHost = u.Scheme+"://"+u.Host, u.Scheme, u.Host
+	}
+	return s.key
+}
+
 func (s *Session) send(ctx context.Context, pc *pconn, method string, u *url.URL, key string, body []byte, hdr http.Header) (exchange, error) {
 	s.trace = trace{start: time.Now()}
 	tr := &s.trace
@@ -575,8 +612,11 @@ func (s *Session) send(ctx context.Context, pc *pconn, method string, u *url.URL
 	}
 	// Head and body (a login form is a few hundred bytes) go out in one write, one segment, from a
 	// buffer the session reuses (Write returns only when the kernel has the bytes).
-	s.wbuf = append(s.requestHead(s.wbuf[:0], method, u, body, hdr), body...)
-	if _, err := pc.conn.Write(s.wbuf); err != nil {
+	if s.wbuf == nil {
+		s.wbuf = s.c.getHeadBuf()
+	}
+	s.wbuf.b = append(s.requestHead(s.wbuf.b[:0], method, u, body, hdr), body...)
+	if _, err := pc.conn.Write(s.wbuf.b); err != nil {
 		return fail(err)
 	}
 	tr.wrote = time.Now()
@@ -593,19 +633,7 @@ func (s *Session) send(ctx context.Context, pc *pconn, method string, u *url.URL
 	}
 	ex.resp = resp
 	ex.notAfter = pc.notAfter
-	ex.release = func(bodyDone bool) {
-		pc.fb.t = nil
-		if !bodyDone || resp.Close || ctx.Err() != nil {
-			// Close the connection first: closing a body that was not read to its end makes
-			// net/http drain it, which for a capped 50 MB page is the very work the cap avoids.
-			_ = pc.conn.Close()
-			_ = resp.Body.Close()
-			return
-		}
-		_ = resp.Body.Close()
-		pc.idleAt = time.Now()
-		s.idle = pc
-	}
+	ex.pc, ex.ctx, ex.s = pc, ctx, s
 	return ex, nil
 }
 
@@ -613,7 +641,7 @@ func (s *Session) send(ctx context.Context, pc *pconn, method string, u *url.URL
 func (s *Session) requestHead(b []byte, method string, u *url.URL, body []byte, hdr http.Header) []byte {
 	b = append(b, method...)
 	b = append(b, ' ')
-	b = append(b, u.RequestURI()...)
+	b = appendRequestURI(b, u)
 	b = append(b, " HTTP/1.1\r\nHost: "...)
 	b = append(b, u.Host...)
 	b = append(b, "\r\nUser-Agent: "...)
@@ -632,22 +660,35 @@ func (s *Session) requestHead(b []byte, method string, u *url.URL, body []byte, 
 			b = append(b, strings.Map(dropCRLF, v)...)
 		}
 	}
-	if cs := s.jar.Cookies(u); len(cs) > 0 {
-		b = append(b, "\r\nCookie: "...)
-		for i, c := range cs {
-			if i > 0 {
-				b = append(b, "; "...)
-			}
-			b = append(b, c.Name...)
-			b = append(b, '=')
-			b = append(b, c.Value...)
-		}
+	const cookieHdr = "\r\nCookie: "
+	b = append(b, cookieHdr...)
+	n := len(b)
+	if b = s.jar.appendCookies(b, u); len(b) == n {
+		b = b[:n-len(cookieHdr)] // no cookie applies
 	}
 	if body != nil {
 		b = append(b, "\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: "...)
 		b = strconv.AppendInt(b, int64(len(body)), 10)
 	}
 	return append(b, "\r\n\r\n"...)
+}
+
+// appendRequestURI appends u.RequestURI() without building the string: the path and query are
+// already in u, and concatenating them was an allocation per request.
+func appendRequestURI(b []byte, u *url.URL) []byte {
+	if u.Opaque != "" {
+		return append(b, u.RequestURI()...)
+	}
+	p := u.EscapedPath()
+	if p == "" {
+		p = "/"
+	}
+	b = append(b, p...)
+	if u.ForceQuery || u.RawQuery != "" {
+		b = append(b, '?')
+		b = append(b, u.RawQuery...)
+	}
+	return b
 }
 
 func dropCRLF(r rune) rune {
@@ -734,6 +775,30 @@ func (s *Session) dial(ctx context.Context, u *url.URL, key string, tr *trace) (
 	return pc, nil
 }
 
+// headBuf is a buffer a request is written in, a pointer so the pool holds it without an
+// allocation.
+type headBuf struct{ b []byte }
+
+// maxPooledHead bounds the buffers kept: a request with a large form body is rare, and its
+// buffer is left to the collector.
+const maxPooledHead = 16 << 10
+
+func (c *Client) getHeadBuf() *headBuf {
+	if hb, _ := c.heads.Get().(*headBuf); hb != nil {
+		return hb
+	}
+	return &headBuf{b: make([]byte, 0, 1024)}
+}
+
+func (c *Client) putHeadBuf(hb *headBuf) {
+	if cap(hb.b) <= maxPooledHead {
+		// Cleared: a request carries the session's cookies and may carry a login form.
+		clear(hb.b[:cap(hb.b)])
+		hb.b = hb.b[:0]
+		c.heads.Put(hb)
+	}
+}
+
 func (c *Client) getReader(r io.Reader) *bufio.Reader {
 	if br, _ := c.readers.Get().(*bufio.Reader); br != nil {
 		br.Reset(r)
@@ -752,7 +817,7 @@ func (s *Session) exchangeProxied(ctx context.Context, method string, u *url.URL
 			MaxIdleConnsPerHost: 1,
 			IdleConnTimeout:     maxIdle,
 		}
-		s.hc = &http.Client{Transport: s.tr, Jar: s.jar,
+		s.hc = &http.Client{Transport: s.tr, Jar: &s.jar,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	tr := &trace{start: time.Now()}
@@ -786,7 +851,6 @@ func (s *Session) exchangeProxied(ctx context.Context, method string, u *url.URL
 	if resp.TLS != nil && len(resp.TLS.PeerCertificates) > 0 {
 		ex.notAfter = resp.TLS.PeerCertificates[0].NotAfter
 	}
-	ex.release = func(bool) { _ = resp.Body.Close() }
 	return ex, nil
 }
 

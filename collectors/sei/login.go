@@ -303,7 +303,7 @@ func (r *LoginResult) Keep(s *Session) (KeptLogin, bool) {
 	return KeptLogin{Landing: r.Landing.URL.String(), Logout: r.LogoutURL, Cookies: cs}, true
 }
 
-// Resume opens a kept login's landing page in session s (whose jar gets the kept cookies) and
+// Resume opens a kept login's landing page in session s (which gets the kept cookies) and
 // returns the landing as a LoginResult. It fails with ErrSessionEnded when SEI no longer knows the
 // session (it sends the browser to SIP's login page); the caller then clears the session's cookies
 // and logs in. Any other error (the instance does not answer, maintenance) is the instance's.
@@ -339,8 +339,8 @@ func ResumeLogout(ctx context.Context, s *Session, k KeptLogin) (*Response, erro
 	return LogoutAt(ctx, s, k.Logout)
 }
 
-// restore puts a kept login's cookies in the session's jar. Without a Path the jar scopes them to
-// the landing page's directory (/sei/): sent to SEI's pages, never to SIP's, whose own session a
+// restore puts a kept login's cookies in the session's store. Without a Path the store scopes them
+// to the landing page's directory (/sei): sent to SEI's pages, never to SIP's, whose own session a
 // new login then starts cleanly.
 func (s *Session) restore(k KeptLogin) error {
 	u, err := url.Parse(k.Landing)
@@ -350,7 +350,7 @@ func (s *Session) restore(k KeptLogin) error {
 	}
 	cs := make([]*http.Cookie, len(k.Cookies))
 	for i, c := range k.Cookies {
-		cs[i] = &http.Cookie{Name: c.Name, Value: c.Value}
+		cs[i] = &http.Cookie{Name: c.Name, Value: c.Value, Quoted: c.Quoted}
 	}
 	s.jar.SetCookies(u, cs)
 	return nil
