@@ -2,6 +2,7 @@ package ecs
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"math"
@@ -321,5 +322,67 @@ func TestResultMatchesOracle(t *testing.T) {
 		zero.Start = time.Time{}
 		sameAsOracle(t, enc, "zero start", zero)
 		sameAsOracle(t, enc, "zero result", probe.Result{})
+	}
+}
+
+// The url object is that of probe.SafeURL and url.Parse for any target URL, whether plainURL
+// takes it or not.
+func FuzzURL(f *testing.F) {
+	for _, s := range []string{"", "https://sei-0001.exemplo.gov.br/", "http://127.0.0.1:40123/orgao-0001", "http://h:8080/a/b",
+		"http://h:", "https://h:123456/", "http://a.b-c_d/~x", "http://h//x", "http://h/./..", "HTTP://H.X", "https://h/a%20b",
+		"https://u:p@h/", "https://h/?token=x", "https://h/#f", "https://h:08/", "http://[::1]/", "https://h/a b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		var got jw
+		got.url(raw)
+		var want []byte
+		if u := oracleParseURL(raw); u != nil {
+			b, err := json.Marshal(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append([]byte(`,"url":`), b...)
+		}
+		if !bytes.Equal(got.b, want) {
+			t.Fatalf("url %q\ngot:  %s\nwant: %s", raw, got.b, want)
+		}
+	})
+}
+
+// The URLs of real fleets and of seisim take the path without net/url.
+func TestPlainURLTakesTheCommonForms(t *testing.T) {
+	for _, raw := range []string{"https://sei-0001.exemplo.gov.br/", "https://sei.exemplo.gov.br", "http://127.0.0.1:40123/orgao-0001",
+		"https://SEI.Orgao.gov.br:8443/sei/", "http://sei-homolog.orgao.gov.br/sei/controlador.php"} {
+		if _, _, _, _, ok := plainURL(raw); !ok {
+			t.Errorf("%s goes through net/url", raw)
+		}
+	}
+}
+
+// AppendResult's documents are slices of the buffer it returns, however often it grew, and
+// the same as Result's.
+func TestAppendResultAliasesItsBuffer(t *testing.T) {
+	enc := NewEncoder(Observer{Hostname: "vigia-0", Version: "1.0.0"}, "prod")
+	for _, c := range resultCases() {
+		want, werr := enc.Result(nil, c.r)
+		prefix := []byte("kept")
+		b, evs, err := enc.AppendResult(prefix[:len(prefix):len(prefix)], []Event{{ID: "before"}}, c.r)
+		if errPrefix(err) != errPrefix(werr) || len(evs) != 1+len(want) || evs[0].ID != "before" || string(b[:4]) != "kept" {
+			t.Fatalf("%s: %d events, error %v; Result: %d events, error %v", c.name, len(evs), err, len(want), werr)
+		}
+		off := 4
+		for i, ev := range evs[1:] {
+			if !bytes.Equal(ev.Doc, want[i].Doc) || ev.ID != want[i].ID || !ev.Time.Equal(want[i].Time) {
+				t.Fatalf("%s: event %d differs from Result's\ngot:  %s\nwant: %s", c.name, i, ev.Doc, want[i].Doc)
+			}
+			if &ev.Doc[0] != &b[off] || cap(ev.Doc) != len(ev.Doc) {
+				t.Fatalf("%s: event %d's document is not b[%d:%d]", c.name, i, off, off+len(ev.Doc))
+			}
+			off += len(ev.Doc)
+		}
+		if off != len(b) {
+			t.Fatalf("%s: %d bytes after the documents", c.name, len(b)-off)
+		}
 	}
 }
