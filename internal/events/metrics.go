@@ -1,12 +1,15 @@
 package events
 
 import (
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/vigia-sei/vigia/internal/events/diskqueue"
+	"github.com/vigia-sei/vigia/internal/events/ecs"
 	"github.com/vigia-sei/vigia/internal/events/esship"
 )
 
@@ -17,6 +20,10 @@ type metrics struct {
 	bulkFailures *prometheus.CounterVec
 	bulkDuration prometheus.Histogram
 	storeUp      prometheus.Gauge
+
+	// eventsOf and fileShippedOf are the children of events and shipped{output="file"} that
+	// every event counts in.
+	eventsOf, fileShippedOf *datasetCounters
 
 	// queue is read at scrape time; nil without Elasticsearch.
 	queue *diskqueue.Queue
@@ -58,7 +65,30 @@ func newMetrics() *metrics {
 	for _, r := range []string{"queue_full", "buffer_corrupt", "buffer_write", "encode", "closed"} {
 		m.dropped[r] = 0
 	}
+	m.eventsOf = &datasetCounters{vec: m.events}
+	m.fileShippedOf = &datasetCounters{vec: m.shipped, labels: []string{"file"}}
 	return m
+}
+
+// datasetCounters looks up the child of a counter vector for a dataset once: WithLabelValues
+// hashes the label values and takes the vector's lock on every call. A child is created on first
+// use, as WithLabelValues does, so /metrics shows no series before its first event.
+type datasetCounters struct {
+	vec    *prometheus.CounterVec
+	labels []string // the label values before the dataset
+	by     [4]atomic.Pointer[prometheus.Counter]
+}
+
+func (dc *datasetCounters) get(d ecs.Dataset) prometheus.Counter {
+	if int(d) >= len(dc.by) {
+		return dc.vec.WithLabelValues(append(slices.Clip(dc.labels), d.Short())...)
+	}
+	if c := dc.by[d].Load(); c != nil {
+		return *c
+	}
+	c := dc.vec.WithLabelValues(append(slices.Clip(dc.labels), d.Short())...)
+	dc.by[d].Store(&c)
+	return c
 }
 
 func (m *metrics) shipperMetrics() esship.Metrics {

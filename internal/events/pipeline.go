@@ -41,10 +41,11 @@ type Pipeline struct {
 	logEvents bool
 	m         *metrics
 
-	recPool   sync.Pool
-	lastError atomic.Int64 // unix seconds of the last output error logged, to rate-limit
-	closeOnce sync.Once
-	closeErr  error
+	recPool    sync.Pool    // of *[]byte: disk-buffer records of alerts and log records
+	resultPool sync.Pool    // of *resultBuf
+	lastError  atomic.Int64 // unix seconds of the last output error logged, to rate-limit
+	closeOnce  sync.Once
+	closeErr   error
 }
 
 // NewFromConfig builds the pipeline the config asks for: Elasticsearch behind a disk buffer under
@@ -138,15 +139,34 @@ func version() string {
 	return "dev"
 }
 
+// resultBuf is what HandleResult reuses from one probe result to the next: the documents, the
+// events that point into them, and the disk-buffer record of the event being written. The outputs
+// copy what they keep, so nothing of a result outlives its HandleResult.
+type resultBuf struct {
+	docs []byte
+	evs  []ecs.Event
+	rec  []byte
+}
+
 // HandleResult records one probe run (and its synthetic steps). It never waits on the network.
 func (p *Pipeline) HandleResult(r probe.Result) {
-	evs, err := p.enc.Result(make([]ecs.Event, 0, 1+len(r.Steps)), r)
+	rb, _ := p.resultPool.Get().(*resultBuf)
+	if rb == nil {
+		rb = &resultBuf{}
+	}
+	docs, evs, err := p.enc.AppendResult(rb.docs[:0], rb.evs[:0], r)
 	if err != nil {
 		p.m.drop("encode", 1)
 		p.outputError("cannot encode a probe result as an event", err)
 	}
 	for _, ev := range evs {
-		p.put(ev)
+		p.putRec(ev, &rb.rec)
+	}
+	clear(evs)
+	// A result of many large steps must not pin its buffer for good.
+	if cap(docs) <= 256<<10 {
+		rb.docs, rb.evs = docs, evs[:0]
+		p.resultPool.Put(rb)
 	}
 }
 
@@ -162,20 +182,27 @@ func (p *Pipeline) HandleAlert(a alerting.Alert) {
 }
 
 func (p *Pipeline) put(ev ecs.Event) {
-	p.m.events.WithLabelValues(ev.Dataset.Short()).Inc()
+	bp := p.recPool.Get().(*[]byte)
+	p.putRec(ev, bp)
+	p.recPool.Put(bp)
+}
+
+// putRec hands ev to the outputs, building its disk-buffer record in *rec.
+func (p *Pipeline) putRec(ev ecs.Event, rec *[]byte) {
+	p.m.eventsOf.get(ev.Dataset).Inc()
 	if p.queue != nil {
-		bp := p.recPool.Get().(*[]byte)
-		rec, err := ecs.AppendRecord((*bp)[:0], ev)
+		b, err := ecs.AppendRecord((*rec)[:0], ev)
 		if err == nil {
 			class := diskqueue.Droppable
 			if ev.Dataset == ecs.DatasetAlert {
 				class = diskqueue.Keep
 			}
-			err = p.queue.Append(class, ev.Time, rec)
+			err = p.queue.Append(class, ev.Time, b)
 		}
-		if cap(rec) <= 1<<20 {
-			*bp = rec[:0]
-			p.recPool.Put(bp)
+		if cap(b) <= 1<<20 {
+			*rec = b[:0]
+		} else {
+			*rec = nil
 		}
 		switch {
 		case err == nil, errors.Is(err, diskqueue.ErrFull):
@@ -195,7 +222,7 @@ func (p *Pipeline) put(ev ecs.Event) {
 			p.m.failed.WithLabelValues("file", "write_error").Inc()
 			p.outputError("cannot write an event to the event file; it is lost", err)
 		default:
-			p.m.shipped.WithLabelValues("file", ev.Dataset.Short()).Inc()
+			p.m.fileShippedOf.get(ev.Dataset).Inc()
 		}
 	}
 }

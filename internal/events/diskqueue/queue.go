@@ -262,7 +262,7 @@ func (q *Queue) scan(seq uint64, last bool, cur Position) (*segment, int64, erro
 			bad = "torn record"
 			break
 		}
-		if recordCRC(hdr[8], hdr[9:17], payload) != binary.LittleEndian.Uint32(hdr[4:8]) {
+		if recordCRC(hdr[8:17], payload) != binary.LittleEndian.Uint32(hdr[4:8]) {
 			bad = "checksum mismatch"
 			break
 		}
@@ -293,10 +293,10 @@ func (q *Queue) scan(seq uint64, last bool, cur Position) (*segment, int64, erro
 	return s, curIdx, nil
 }
 
-func recordCRC(class byte, ts []byte, payload []byte) uint32 {
-	c := crc32.Update(0, crcTable, []byte{class})
-	c = crc32.Update(c, crcTable, ts)
-	return crc32.Update(c, crcTable, payload)
+// recordCRC sums the class and time bytes of a header, then the payload. It takes them as they
+// lie in the header: a one-byte slice made for the class escaped to the heap on every record.
+func recordCRC(classTime []byte, payload []byte) uint32 {
+	return crc32.Update(crc32.Update(0, crcTable, classTime), crcTable, payload)
 }
 
 func (q *Queue) loadCursor() (Position, bool) {
@@ -365,7 +365,7 @@ func (q *Queue) writeLocked(class Class, nanos int64, data []byte) error {
 	b = append(b, 0, 0, 0, 0, byte(class))
 	b = binary.LittleEndian.AppendUint64(b, uint64(nanos))
 	b = append(b, data...)
-	binary.LittleEndian.PutUint32(b[4:8], recordCRC(b[8], b[9:17], data))
+	binary.LittleEndian.PutUint32(b[4:8], recordCRC(b[8:17], data))
 	if _, err := q.tail.Write(b); err != nil {
 		// Cut whatever part of the record reached the file so the segment stays parseable.
 		_ = q.tail.Truncate(tail.size)
@@ -591,7 +591,7 @@ func (q *Queue) readChunkLocked(s *segment, buf *[]byte, dst *[]Record, want int
 		}
 		h := chunk[off : off+headerSize]
 		data := chunk[off+headerSize : end]
-		if recordCRC(h[8], h[9:17], data) != binary.LittleEndian.Uint32(h[4:8]) {
+		if recordCRC(h[8:17], data) != binary.LittleEndian.Uint32(h[4:8]) {
 			q.corruptLocked(s)
 			break
 		}

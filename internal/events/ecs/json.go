@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
-
-	"github.com/vigia-sei/vigia/collectors/probe"
 )
 
 // json.go writes documents without reflection. Every probe run becomes one to ten documents, and
@@ -162,24 +160,6 @@ func mapOmit[V any](o *obj, k string, m map[string]V, val func(*jw, V)) {
 
 func (o *obj) strMapOmit(k string, m map[string]string) { mapOmit(o, k, m, (*jw).str) }
 
-// objects writes items as an array of objects (null when nil, as encoding/json does).
-func objects[T any](w *jw, items []T, members func(*obj, T)) {
-	if items == nil {
-		w.b = append(w.b, "null"...)
-		return
-	}
-	w.b = append(w.b, '[')
-	for i, it := range items {
-		if i > 0 {
-			w.b = append(w.b, ',')
-		}
-		o := w.open()
-		members(&o, it)
-		o.close()
-	}
-	w.b = append(w.b, ']')
-}
-
 // mapKey starts a member whose name is data (escaped).
 func (o *obj) mapKey(k string) *jw {
 	if o.n > 0 {
@@ -196,11 +176,28 @@ const hexDigits = "0123456789abcdef"
 // str writes s as encoding/json does by default: <, > and & escaped for HTML, invalid UTF-8 as
 // U+FFFD, U+2028 and U+2029 escaped.
 func (w *jw) str(s string) {
-	b := append(w.b, '"')
+	w.b = append(w.b, '"')
+	w.esc(s)
+	w.b = append(w.b, '"')
+}
+
+// plain marks the ASCII bytes a JSON string carries as they are.
+var plain = func() (t [utf8.RuneSelf]bool) {
+	for c := ' '; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
+// esc writes the inside of str(s). Escaping works rune by rune and an ASCII byte never belongs
+// to another rune's encoding, so pieces that meet at an ASCII byte (or at the ends) can be
+// escaped one by one: the result is that of escaping them joined.
+func (w *jw) esc(s string) {
+	b := w.b
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			if c >= ' ' && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if plain[c] {
 				i++
 				continue
 			}
@@ -240,8 +237,7 @@ func (w *jw) str(s string) {
 		i += size
 		start = i
 	}
-	b = append(b, s[start:]...)
-	w.b = append(b, '"')
+	w.b = append(b, s[start:]...)
 }
 
 // appendJSON writes the document as encoding/json would marshal it.
@@ -261,29 +257,6 @@ func (d *document) appendJSON(w *jw) {
 		so.strOmit("environment", s.Environment)
 		so.strOmit("version", s.Version)
 		so.close()
-	}
-	if u := d.URL; u != nil {
-		uo := o.key("url").open()
-		uo.str("full", u.Full)
-		uo.strOmit("scheme", u.Scheme)
-		uo.strOmit("domain", u.Domain)
-		uo.intOmit("port", int64(u.Port))
-		uo.strOmit("path", u.Path)
-		uo.close()
-	}
-	if h := d.HTTP; h != nil {
-		ho := o.key("http").open()
-		ro := ho.key("response").open()
-		ro.key("status_code").int(int64(h.Response.StatusCode))
-		ro.close()
-		ho.close()
-	}
-	if t := d.TLS; t != nil {
-		to := o.key("tls").open()
-		so := to.key("server").open()
-		so.key("not_after").time(t.Server.NotAfter)
-		so.close()
-		to.close()
 	}
 	if er := d.Error; er != nil {
 		eo := o.key("error").open()
@@ -305,20 +278,24 @@ func (d *document) appendJSON(w *jw) {
 	o.strMapOmit("labels", d.Labels)
 	ow := o.key("observer")
 	if ob := d.Observer; ob != nil {
-		oo := ow.open()
-		oo.strOmit("hostname", ob.Hostname)
-		oo.strOmit("name", ob.Name)
-		oo.str("type", ob.Type)
-		oo.str("vendor", ob.Vendor)
-		oo.str("product", ob.Product)
-		oo.strOmit("version", ob.Version)
-		oo.close()
+		ob.appendJSON(ow)
 	} else {
 		ow.b = append(ow.b, "null"...)
 	}
 	if s := d.SEI; s != nil {
 		s.appendJSON(o.key("sei"))
 	}
+	o.close()
+}
+
+func (ob *observerDoc) appendJSON(w *jw) {
+	o := w.open()
+	o.strOmit("hostname", ob.Hostname)
+	o.strOmit("name", ob.Name)
+	o.str("type", ob.Type)
+	o.str("vendor", ob.Vendor)
+	o.str("product", ob.Product)
+	o.strOmit("version", ob.Version)
 	o.close()
 }
 
@@ -350,76 +327,6 @@ func (s *seiDoc) appendJSON(w *jw) {
 	o := w.open()
 	o.strOmit("instance", s.Instance)
 	o.strOmit("probe", s.Probe)
-	o.strOmit("state", s.State)
-	o.strOmit("source", s.Source)
-	if v := s.Version; v != nil {
-		vo := o.key("version").open()
-		vo.strOmit("sei", v.SEI)
-		vo.strOmit("sip", v.SIP)
-		vo.strOmit("infra", v.Infra)
-		vo.strOmit("source", v.Source)
-		vo.strOmit("confidence", v.Confidence)
-		if len(v.Items) > 0 {
-			objects(vo.key("items"), v.Items, func(io *obj, it versionItemDoc) {
-				io.str("component", it.Component)
-				io.str("version", it.Version)
-				io.strOmit("source", it.Source)
-				io.strOmit("confidence", it.Confidence)
-			})
-		}
-		vo.close()
-	}
-	if d := s.Drift; d != nil {
-		do := o.key("drift").open()
-		do.str("level", d.Level)
-		do.strsOmit("components", d.Components)
-		objects(do.key("items"), d.Items, func(io *obj, it probe.Drift) {
-			io.str("component", it.Component)
-			io.strOmit("observed", it.Observed)
-			io.strOmit("desired", it.Desired)
-			io.str("level", it.Level)
-			io.strOmit("against", it.Against)
-		})
-		do.close()
-	}
-	if m := s.Module; m != nil {
-		mo := o.key("module").open()
-		mo.key("count").int(int64(m.Count))
-		mo.strsOmit("names", m.Names)
-		mo.strsOmit("down", m.Down)
-		mo.strsOmit("incompatible", m.Incompatible)
-		if len(m.Items) > 0 {
-			objects(mo.key("items"), m.Items, func(io *obj, it moduleItemDoc) {
-				io.str("name", it.Name)
-				io.strOmit("version", it.Version)
-				io.strOmit("desired", it.Desired)
-				io.boolPtrOmit("up", it.Up)
-				io.boolPtrOmit("compatible", it.Compatible)
-				io.strOmit("detail", it.Detail)
-			})
-		}
-		mo.close()
-	}
-	if sy := s.Synthetic; sy != nil {
-		so := o.key("synthetic").open()
-		so.strOmit("run_id", sy.RunID)
-		st := &sy.Step
-		po := so.key("step").open()
-		po.intOmit("count", int64(st.Count))
-		po.strOmit("failed", st.Failed)
-		po.strsOmit("names", st.Names)
-		po.strOmit("name", st.Name)
-		if st.Index != nil {
-			po.key("index").int(int64(*st.Index))
-		}
-		po.boolPtrOmit("ok", st.OK)
-		po.intOmit("duration", st.Duration)
-		po.intOmit("status", int64(st.Status))
-		po.close()
-		so.close()
-	}
-	mapOmit(&o, "values", s.Values, (*jw).float)
-	mapOmit(&o, "phase", s.Phase, (*jw).int)
 	if ev := s.Evidence; ev != nil {
 		eo := o.key("evidence").open()
 		eo.strOmit("step", ev.Step)

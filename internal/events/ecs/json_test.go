@@ -57,9 +57,7 @@ func TestHandJSONMatches(t *testing.T) {
 	noModules.Modules, noModules.Probe = nil, probe.Modules
 	results = append(results, noModules)
 	for _, r := range results {
-		h, herr := hand.Result(nil, r)
-		s, serr := std.Result(nil, r)
-		sameEvents(t, "result "+r.ID, h, s, herr, serr)
+		sameAsOracle(t, hand, "result "+r.ID, r)
 	}
 
 	alerts := []alerting.Alert{fullAlert(), {Fingerprint: "f", State: alerting.StateFiring, ActiveAt: t0}}
@@ -121,16 +119,23 @@ func FuzzHandJSON(f *testing.F) {
 	f.Add("x", math.SmallestNonzeroFloat64, int64(-1))
 	f.Add("y", math.MaxFloat64, int64(math.MaxInt64))
 	f.Add("z", 1e-6, int64(0))
-	hand, std := encoders()
+	hand, _ := encoders()
 	f.Fuzz(func(t *testing.T, s string, v float64, n int64) {
+		switch oracleFieldKey(s) {
+		case "n", "http_status_code", "tls_cert_expiry_timestamp_seconds":
+			t.Skip("two values under one key: the former encoder's pick depends on map order")
+		}
 		r := fullResult()
 		r.Error, r.Target.Name, r.Modules[0].Detail, r.Steps[0].Name = s, s, s, s
 		r.Target.Labels = map[string]string{s: s}
-		r.Values = map[string]float64{s: v, "n": float64(n)}
+		r.Values = map[string]float64{s: v, "n": float64(n), "http_status_code": v, "tls_cert_expiry_timestamp_seconds": v}
 		r.Phases = map[string]time.Duration{s: time.Duration(n)}
 		r.Duration = time.Duration(n)
-		h, herr := hand.Result(nil, r)
-		st, serr := std.Result(nil, r)
-		sameEvents(t, "fuzzed result", h, st, herr, serr)
+		r.Steps[1].Duration, r.Steps[1].Status, r.Steps[1].Error = time.Duration(n), int(n%1000), s
+		r.Target.URL, r.Evidence.URL = s, s
+		r.ID, r.Probe, r.State = s, s, s
+		r.Versions[1].Component, r.Drift[1].Level, r.Modules[1].Name = s, s, s
+		r.OK = n%2 == 0
+		sameAsOracle(t, hand, "fuzzed result", r)
 	})
 }

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -83,6 +81,10 @@ type Encoder struct {
 	// scratch holds the buffers documents are written into before the exact-size copy an Event
 	// keeps: growing a fresh buffer to a 3 KB document allocated 7 KB on the way.
 	scratch sync.Pool // of *[]byte
+	// probeHead and observer are the parts of every probe document that depend only on the
+	// encoder, written once: probeHead runs from ,"ecs" to the event id's name, observer is
+	// ,"observer":{...}.
+	probeHead, observer []byte
 }
 
 // NewEncoder returns an encoder for documents of the given namespace.
@@ -96,6 +98,12 @@ func NewEncoder(obs Observer, namespace string) *Encoder {
 	for _, d := range Datasets {
 		e.dataStream[d] = dataStreamDoc{Type: "logs", Dataset: d.String(), Namespace: namespace}
 	}
+	w := jw{b: []byte(`,"ecs":{"version":"` + Version + `"},"data_stream":`)}
+	e.dataStream[DatasetProbe].appendJSON(&w)
+	e.probeHead = append(w.b, `,"event":{"id":`...)
+	w = jw{b: []byte(`,"observer":`)}
+	e.obs.appendJSON(&w)
+	e.observer = w.b
 	return e
 }
 
@@ -106,9 +114,6 @@ type document struct {
 	DataStream dataStreamDoc     `json:"data_stream"`
 	Event      eventDoc          `json:"event"`
 	Service    *serviceDoc       `json:"service,omitempty"`
-	URL        *urlDoc           `json:"url,omitempty"`
-	HTTP       *httpDoc          `json:"http,omitempty"`
-	TLS        *tlsDoc           `json:"tls,omitempty"`
 	Error      *errorDoc         `json:"error,omitempty"`
 	Rule       *ruleDoc          `json:"rule,omitempty"`
 	Log        *logDoc           `json:"log,omitempty"`
@@ -148,26 +153,6 @@ type serviceDoc struct {
 	Version     string `json:"version,omitempty"`
 }
 
-type urlDoc struct {
-	Full   string `json:"full"`
-	Scheme string `json:"scheme,omitempty"`
-	Domain string `json:"domain,omitempty"`
-	Port   int    `json:"port,omitempty"`
-	Path   string `json:"path,omitempty"`
-}
-
-type httpDoc struct {
-	Response struct {
-		StatusCode int `json:"status_code"`
-	} `json:"response"`
-}
-
-type tlsDoc struct {
-	Server struct {
-		NotAfter time.Time `json:"not_after"`
-	} `json:"server"`
-}
-
 type errorDoc struct {
 	Message string `json:"message,omitempty"`
 	Type    string `json:"type,omitempty"`
@@ -192,76 +177,11 @@ type observerDoc struct {
 }
 
 type seiDoc struct {
-	Instance  string             `json:"instance,omitempty"`
-	Probe     string             `json:"probe,omitempty"`
-	State     string             `json:"state,omitempty"`
-	Source    string             `json:"source,omitempty"`
-	Version   *versionDoc        `json:"version,omitempty"`
-	Drift     *driftDoc          `json:"drift,omitempty"`
-	Module    *moduleDoc         `json:"module,omitempty"`
-	Synthetic *syntheticDoc      `json:"synthetic,omitempty"`
-	Values    map[string]float64 `json:"values,omitempty"`
-	Phase     map[string]int64   `json:"phase,omitempty"`
-	Evidence  *evidenceDoc       `json:"evidence,omitempty"`
-	Alert     *alertDoc          `json:"alert,omitempty"`
-	Log       *seiLogDoc         `json:"log,omitempty"`
-}
-
-type versionDoc struct {
-	SEI        string           `json:"sei,omitempty"`
-	SIP        string           `json:"sip,omitempty"`
-	Infra      string           `json:"infra,omitempty"`
-	Source     string           `json:"source,omitempty"`
-	Confidence string           `json:"confidence,omitempty"`
-	Items      []versionItemDoc `json:"items,omitempty"`
-}
-
-type versionItemDoc struct {
-	Component  string `json:"component"`
-	Version    string `json:"version"`
-	Source     string `json:"source,omitempty"`
-	Confidence string `json:"confidence,omitempty"`
-}
-
-type driftDoc struct {
-	Level      string        `json:"level"`
-	Components []string      `json:"components,omitempty"`
-	Items      []probe.Drift `json:"items"`
-}
-
-type moduleDoc struct {
-	Count        int             `json:"count"`
-	Names        []string        `json:"names,omitempty"`
-	Down         []string        `json:"down,omitempty"`
-	Incompatible []string        `json:"incompatible,omitempty"`
-	Items        []moduleItemDoc `json:"items,omitempty"`
-}
-
-type moduleItemDoc struct {
-	Name       string `json:"name"`
-	Version    string `json:"version,omitempty"`
-	Desired    string `json:"desired,omitempty"`
-	Up         *bool  `json:"up,omitempty"`
-	Compatible *bool  `json:"compatible,omitempty"`
-	Detail     string `json:"detail,omitempty"`
-}
-
-type syntheticDoc struct {
-	RunID string  `json:"run_id,omitempty"`
-	Step  stepDoc `json:"step"`
-}
-
-type stepDoc struct {
-	// Run summary.
-	Count  int      `json:"count,omitempty"`
-	Failed string   `json:"failed,omitempty"`
-	Names  []string `json:"names,omitempty"`
-	// One step.
-	Name     string `json:"name,omitempty"`
-	Index    *int   `json:"index,omitempty"`
-	OK       *bool  `json:"ok,omitempty"`
-	Duration int64  `json:"duration,omitempty"`
-	Status   int    `json:"status,omitempty"`
+	Instance string       `json:"instance,omitempty"`
+	Probe    string       `json:"probe,omitempty"`
+	Evidence *evidenceDoc `json:"evidence,omitempty"`
+	Alert    *alertDoc    `json:"alert,omitempty"`
+	Log      *seiLogDoc   `json:"log,omitempty"`
 }
 
 type evidenceDoc struct {
@@ -325,122 +245,6 @@ func (e *Encoder) encode(d Dataset, doc *document) (Event, error) {
 }
 
 var web = []string{"web"}
-
-// Result appends the events of one probe run to dst: one for the run and, for a synthetic
-// transaction, one per step, so Kibana can chart each step's latency on its own.
-func (e *Encoder) Result(dst []Event, r probe.Result) ([]Event, error) {
-	start := r.Start
-	if start.IsZero() {
-		start = time.Now()
-	}
-	doc := e.base(DatasetProbe, r.ID, start)
-	doc.Event.Kind = "event"
-	doc.Event.Category = web
-	doc.Event.Action = r.Probe
-	doc.Event.Duration = int64(r.Duration)
-	doc.Event.Start = start.UTC()
-	doc.Event.End = start.Add(r.Duration).UTC()
-	t := r.Target
-	doc.Service = &serviceDoc{Name: t.Name, Type: "sei", Environment: t.Environment}
-	doc.URL = parseURL(t.URL)
-	doc.Labels = targetLabels(t)
-	s := &seiDoc{Instance: t.Name, Probe: r.Probe, State: r.State, Source: t.Source}
-	doc.SEI = s
-	if r.OK {
-		doc.Event.Outcome, doc.Event.Type = "success", []string{"info"}
-		doc.Message = fmt.Sprintf("sonda %s em %s: sucesso em %d ms", r.Probe, t.Name, r.Duration.Milliseconds())
-	} else {
-		doc.Event.Outcome, doc.Event.Type = "failure", []string{"error"}
-		doc.Error = &errorDoc{Message: r.Error}
-		if r.Values["timeout"] == 1 {
-			doc.Error.Type = "timeout"
-		}
-		doc.Message = fmt.Sprintf("sonda %s em %s: falha: %s", r.Probe, t.Name, r.Error)
-	}
-	if code, ok := r.Values["http_status_code"]; ok && code > 0 {
-		doc.HTTP = &httpDoc{}
-		doc.HTTP.Response.StatusCode = int(code)
-	}
-	if exp, ok := r.Values["tls_cert_expiry_timestamp_seconds"]; ok && exp > 0 && !math.IsInf(exp, 0) {
-		doc.TLS = &tlsDoc{}
-		doc.TLS.Server.NotAfter = time.Unix(int64(exp), 0).UTC()
-	}
-	for k, v := range r.Values {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			continue // JSON has no NaN; a rule sees the value, the event does not.
-		}
-		if s.Values == nil {
-			s.Values = make(map[string]float64, len(r.Values))
-		}
-		s.Values[fieldKey(k)] = v
-	}
-	if len(r.Phases) > 0 {
-		s.Phase = make(map[string]int64, len(r.Phases))
-		for k, v := range r.Phases {
-			s.Phase[fieldKey(k)] = int64(v)
-		}
-	}
-	s.Version = versions(r.Versions)
-	if s.Version != nil && s.Version.SEI != "" {
-		doc.Service.Version = s.Version.SEI
-	}
-	s.Drift = drift(r.Drift)
-	if len(r.Modules) > 0 || r.Probe == probe.Modules {
-		s.Module = modules(r.Modules)
-	}
-	if r.Evidence != nil {
-		s.Evidence = evidence(r.Evidence)
-	}
-	if len(r.Steps) > 0 {
-		sum := &syntheticDoc{Step: stepDoc{Count: len(r.Steps)}}
-		for _, st := range r.Steps {
-			sum.Step.Names = append(sum.Step.Names, st.Name)
-			if !st.OK && sum.Step.Failed == "" {
-				sum.Step.Failed = st.Name
-			}
-		}
-		s.Synthetic = sum
-	}
-	ev, err := e.encode(DatasetProbe, &doc)
-	if err != nil {
-		return dst, err
-	}
-	dst = append(dst, ev)
-
-	at := start
-	for i, st := range r.Steps {
-		sd := e.base(DatasetProbe, r.ID+"-s"+strconv.Itoa(i), at)
-		sd.Event.Kind = "event"
-		sd.Event.Category = web
-		sd.Event.Action = "synthetic_step"
-		sd.Event.Duration = int64(st.Duration)
-		sd.Event.Start = at.UTC()
-		sd.Event.End = at.Add(st.Duration).UTC()
-		sd.Service, sd.URL, sd.Labels = doc.Service, doc.URL, doc.Labels
-		idx, ok := i, st.OK
-		sd.SEI = &seiDoc{Instance: t.Name, Probe: r.Probe, Source: t.Source, Synthetic: &syntheticDoc{
-			RunID: r.ID, Step: stepDoc{Name: st.Name, Index: &idx, OK: &ok, Duration: int64(st.Duration), Status: st.Status}}}
-		if st.OK {
-			sd.Event.Outcome, sd.Event.Type = "success", []string{"info"}
-			sd.Message = fmt.Sprintf("passo %s da transação sintética em %s: sucesso em %d ms", st.Name, t.Name, st.Duration.Milliseconds())
-		} else {
-			sd.Event.Outcome, sd.Event.Type = "failure", []string{"error"}
-			sd.Error = &errorDoc{Message: st.Error}
-			sd.Message = fmt.Sprintf("passo %s da transação sintética em %s: falha: %s", st.Name, t.Name, st.Error)
-		}
-		if st.Status > 0 {
-			sd.HTTP = &httpDoc{}
-			sd.HTTP.Response.StatusCode = st.Status
-		}
-		ev, err := e.encode(DatasetProbe, &sd)
-		if err != nil {
-			return dst, err
-		}
-		dst = append(dst, ev)
-		at = at.Add(st.Duration)
-	}
-	return dst, nil
-}
 
 // AlertID is the deterministic id of an alert state change: the same change reported twice (a
 // replay, a repeat notification) is the same document.
@@ -609,100 +413,15 @@ func utc(t time.Time) time.Time {
 // it into an object path and collide with a sibling keyword.
 func fieldKey(k string) string {
 	k = strings.TrimSpace(k)
-	if !strings.ContainsAny(k, ". ") {
-		return k
-	}
-	return strings.NewReplacer(".", "_", " ", "_").Replace(k)
-}
-
-func targetLabels(t probe.Target) map[string]string {
-	if len(t.Labels) == 0 && t.Owner == "" && t.Environment == "" {
-		return nil
-	}
-	m := make(map[string]string, len(t.Labels)+2)
-	for k, v := range t.Labels {
-		if k = fieldKey(k); k != "" {
-			m[k] = v
+	for i := 0; i < len(k); i++ {
+		if k[i] == '.' || k[i] == ' ' {
+			return keyReplacer.Replace(k)
 		}
 	}
-	if t.Owner != "" {
-		m["owner"] = t.Owner
-	}
-	if t.Environment != "" {
-		m["environment"] = t.Environment
-	}
-	return m
+	return k
 }
 
-func parseURL(raw string) *urlDoc {
-	if raw == "" {
-		return nil
-	}
-	safe := probe.SafeURL(raw)
-	u, err := url.Parse(safe)
-	if err != nil {
-		return &urlDoc{Full: safe}
-	}
-	d := &urlDoc{Full: safe, Scheme: u.Scheme, Domain: u.Hostname(), Path: u.Path}
-	if p := u.Port(); p != "" {
-		d.Port, _ = strconv.Atoi(p)
-	}
-	return d
-}
-
-func versions(vs []probe.ComponentVersion) *versionDoc {
-	if len(vs) == 0 {
-		return nil
-	}
-	d := &versionDoc{Items: make([]versionItemDoc, 0, len(vs))}
-	for _, v := range vs {
-		d.Items = append(d.Items, versionItemDoc(v))
-		switch v.Component {
-		case "sei":
-			d.SEI, d.Source, d.Confidence = v.Version, v.Source, v.Confidence
-		case "sip":
-			d.SIP = v.Version
-		case "infra":
-			d.Infra = v.Version
-		}
-	}
-	return d
-}
-
-var driftRank = map[string]int{"none": 0, "unknown": 1, "ahead": 2, "patch": 3, "minor": 4, "major": 5}
-
-func drift(ds []probe.Drift) *driftDoc {
-	if len(ds) == 0 {
-		return nil
-	}
-	d := &driftDoc{Level: "none", Items: ds}
-	for _, x := range ds {
-		if driftRank[x.Level] > driftRank[d.Level] {
-			d.Level = x.Level
-		}
-		if x.Level != "none" {
-			d.Components = append(d.Components, x.Component)
-		}
-	}
-	return d
-}
-
-func modules(ms []probe.Module) *moduleDoc {
-	d := &moduleDoc{Count: len(ms)}
-	for _, m := range ms {
-		d.Names = append(d.Names, m.Name)
-		if m.Up != nil && !*m.Up {
-			d.Down = append(d.Down, m.Name)
-		}
-		if m.Compatible != nil && !*m.Compatible {
-			d.Incompatible = append(d.Incompatible, m.Name)
-		}
-		d.Items = append(d.Items, moduleItemDoc{Name: m.Name, Version: m.Version, Desired: m.Desired,
-			Up: m.Up, Compatible: m.Compatible, Detail: m.Detail})
-	}
-	sort.Strings(d.Names)
-	return d
-}
+var keyReplacer = strings.NewReplacer(".", "_", " ", "_")
 
 func evidence(ev *probe.Evidence) *evidenceDoc {
 	d := &evidenceDoc{Step: ev.Step, Status: ev.Status, Excerpt: ev.Excerpt}
