@@ -27,6 +27,8 @@ type HealthOptions struct {
 	SkipWSSEI bool `yaml:"skip_wssei,omitempty"`
 	// CheckExternal also opens the external users' login page (controlador_externo.php).
 	CheckExternal bool `yaml:"check_external,omitempty"`
+	// Shared, when set, passes a /orgao/listar that answered its list to the modules probe.
+	Shared *SharedAnswers `yaml:"-"`
 }
 
 // HealthProber checks that an instance serves its users: the entry redirects to SIP's login page,
@@ -125,6 +127,9 @@ func (p *HealthProber) Probe(ctx context.Context, t probe.Target) (r probe.Resul
 			// failing database round trip makes the instance unhealthy.
 			up := a.State == sei.WSSEIOK && wr.Status == 200
 			r.SetValue(ValueWSSEIUp, b2f(up))
+			if up {
+				p.opts.Shared.putOrgaosUp(t.Name, t.URL, time.Now())
+			}
 			if a.State == sei.WSSEIError || wr.Status >= 500 {
 				problems = append(problems, fmt.Sprintf("mod-wssei /orgao/listar: HTTP %d %s", wr.Status, sei.Truncate(a.Message, 120)))
 				if r.Evidence == nil {

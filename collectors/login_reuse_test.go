@@ -23,6 +23,8 @@ type loginCounter struct {
 	hits map[string]int
 	url  string
 	sim  *seisim.Server
+	// fail, when it says so, answers a request with mod-wssei's database error instead.
+	fail func(*http.Request) bool
 }
 
 func newLoginCounter(t *testing.T, instances ...seisim.Instance) *loginCounter {
@@ -41,7 +43,20 @@ func newLoginCounter(t *testing.T, instances ...seisim.Instance) *loginCounter {
 		case strings.Contains(r.URL.Path, "/wssei/controlador_ws.php/api/v1/"):
 			c.hits["wssei_v1"]++
 		}
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/versao"):
+			c.hits["wssei_versao"]++
+		case strings.HasSuffix(r.URL.Path, "/orgao/listar"):
+			c.hits["wssei_orgaos"]++
+		}
+		fail := c.fail != nil && c.fail(r)
 		c.mu.Unlock()
+		if fail {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = w.Write([]byte(`{"sucesso":false,"mensagem":"SQLSTATE[08006] Falha ao conectar ao banco de dados","exception":null}`))
+			return
+		}
 		sim.Handler().ServeHTTP(w, r)
 	}))
 	t.Cleanup(ts.Close)
@@ -382,4 +397,100 @@ func TestSyntheticRecordsALandingPageOnlyWhenNoneIsRecent(t *testing.T) {
 			t.Errorf("%s: recorded %+v (%v), want a page by %s", tc.name, seen, ok, tc.wantBy)
 		}
 	}
+}
+
+// mod-wssei's /versao and /orgao/listar are asked once per instance and round: the modules probe
+// reads what the version and health probes got a moment before, and finds the same; a failure,
+// an answer too old or one from another URL is not passed on.
+func TestModulesReadsTheWSSEIAnswersOtherProbesGot(t *testing.T) {
+	sim := newLoginCounter(t,
+		inst("ok415", "4.1.5", seisim.Module{Name: "mod-wssei", Version: "2.2.1"}),
+		inst("inactive", "4.1.5", seisim.Module{Name: "mod-wssei", Version: "2.2.1", Inactive: true}),
+		inst("incompatible", "4.1.5", seisim.Module{Name: "mod-wssei", Version: "2.2.1", Broken: true}),
+		inst("none", "5.0.3"), inst("dberror", "4.1.5", seisim.Module{Name: "mod-wssei", Version: "2.2.1"}))
+	sim.fail = func(r *http.Request) bool { // the database behind mod-wssei of dberror is down
+		return strings.HasPrefix(r.URL.Path, "/dberror/") && strings.HasSuffix(r.URL.Path, "/orgao/listar")
+	}
+	target := func(name string) probe.Target {
+		return probe.Target{Name: name, URL: sim.url + "/" + name, Credentials: monitorCreds()}
+	}
+	answers := NewSharedAnswers()
+	health, err := NewHealthProber(HealthOptions{Shared: answers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	version, err := NewVersionProber(VersionOptions{Shared: answers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sharing, err := NewModulesProber(ModulesOptions{Shared: answers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alone, err := NewModulesProber(ModulesOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name                   string
+		wantVersao, wantOrgaos int // the modules run's own requests
+	}{
+		{"ok415", 0, 0},
+		{"inactive", 0, 0},
+		{"incompatible", 0, 0},
+		{"none", 0, 0},
+		{"dberror", 0, 1}, // /orgao/listar failed for health: the modules probe sees it for itself
+	} {
+		tg := target(tc.name)
+		_, hh := sim.runCounting(t, health, tg)
+		_, vh := sim.runCounting(t, version, tg)
+		if hh["wssei_orgaos"] != 1 || vh["wssei_versao"] != 1 {
+			t.Fatalf("%s: health asked /orgao/listar %d times, version /versao %d times", tc.name, hh["wssei_orgaos"], vh["wssei_versao"])
+		}
+		shared, sh := sim.runCounting(t, sharing, tg)
+		if sh["wssei_versao"] != tc.wantVersao || sh["wssei_orgaos"] != tc.wantOrgaos {
+			t.Errorf("%s: the modules run asked /versao %d and /orgao/listar %d times, want %d and %d",
+				tc.name, sh["wssei_versao"], sh["wssei_orgaos"], tc.wantVersao, tc.wantOrgaos)
+		}
+		own, oh := sim.runCounting(t, alone, tg)
+		if oh["wssei_versao"] != 1 {
+			t.Errorf("%s: a modules probe without shared answers asked /versao %d times", tc.name, oh["wssei_versao"])
+		}
+		got, _ := moduleOf(shared, "mod-wssei")
+		want, _ := moduleOf(own, "mod-wssei")
+		if fmt.Sprint(got.Version, ptrStr(got.Up), got.Detail) != fmt.Sprint(want.Version, ptrStr(want.Up), want.Detail) {
+			t.Errorf("%s: with shared answers mod-wssei is %+v (up %s), asking itself %+v (up %s)", tc.name, got, ptrStr(got.Up), want, ptrStr(want.Up))
+		}
+	}
+
+	// Too old, or from the URL the instance had before a reload: asked again.
+	tg := target("ok415")
+	sim.runCounting(t, health, tg)
+	sim.runCounting(t, version, tg)
+	answers.mu.Lock()
+	a := answers.m["ok415"]
+	a.versaoAt = a.versaoAt.Add(-SharedAnswerMaxAge - time.Second)
+	a.orgaosAt = a.orgaosAt.Add(-SharedAnswerMaxAge - time.Second)
+	answers.mu.Unlock()
+	if _, h := sim.runCounting(t, sharing, tg); h["wssei_versao"] != 1 || h["wssei_orgaos"] != 1 {
+		t.Errorf("stale answers: the modules run asked /versao %d and /orgao/listar %d times, want 1 and 1", h["wssei_versao"], h["wssei_orgaos"])
+	}
+	sim.runCounting(t, health, tg)
+	sim.runCounting(t, version, tg)
+	moved := tg
+	moved.URL = sim.url + "/ok415/" // another URL for the same name
+	if _, h := sim.runCounting(t, sharing, moved); h["wssei_versao"] != 1 {
+		t.Errorf("moved instance: the modules run asked /versao %d times, want 1", h["wssei_versao"])
+	}
+	answers.Forget([]string{"ok415", "inactive", "incompatible", "none", "dberror"})
+	if answers.Len() != 0 {
+		t.Errorf("Forget left %d instances", answers.Len())
+	}
+}
+
+func ptrStr(b *bool) string {
+	if b == nil {
+		return "nil"
+	}
+	return fmt.Sprint(*b)
 }

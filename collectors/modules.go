@@ -46,6 +46,9 @@ type ModulesOptions struct {
 	// serves before the probe logs out and logs in afresh.
 	Sessions    *KeptSessions `yaml:"-"`
 	KeepSession time.Duration `yaml:"-"`
+	// Shared, when set, lets the probe read mod-wssei's /versao and /orgao/listar answers the
+	// version and health probes got a moment ago instead of asking again.
+	Shared *SharedAnswers `yaml:"-"`
 }
 
 // ModulesProber finds the installed modules, their versions and whether each answers: the module
@@ -186,7 +189,7 @@ func countIf(ms []probe.Module, f func(probe.Module) bool) int {
 // /orgao/listar (a database round trip) tells whether it works.
 func (p *ModulesProber) checkWSSEI(ctx context.Context, s *sei.Session, t probe.Target, v1 bool, run *modRun, r *probe.Result) {
 	run.wsseiChecked = true
-	a, _, err := wsseiVersao(ctx, s, t, p.opts.WSSEIAuthenticate, v1)
+	a, err := p.opts.Shared.wsseiVersao(ctx, s, t, p.opts.WSSEIAuthenticate, v1)
 	if err != nil || !a.Installed() {
 		return
 	}
@@ -213,6 +216,10 @@ func (p *ModulesProber) checkWSSEI(ctx context.Context, s *sei.Session, t probe.
 	case sei.WSSEIError:
 		setFalse(&o.up)
 		o.details = append(o.details, "/versao: "+sei.Truncate(a.Message, 120))
+		return
+	}
+	if !a.V1 && p.opts.Shared.orgaosUp(t.Name, t.URL, time.Now()) {
+		o.up = probe.BoolPtr(true) // the health probe's /orgao/listar a moment ago
 		return
 	}
 	u := sei.JoinURL(t.URL, sei.WSSEIOrgaos)

@@ -71,6 +71,8 @@ type VersionOptions struct {
 	// LoggedInMaxAge old (0: DefaultLoggedInMaxAge, negative: never) is read instead of logging in.
 	LoggedIn       *LoggedInPages `yaml:"-"`
 	LoggedInMaxAge time.Duration  `yaml:"-"`
+	// Shared, when set, passes mod-wssei's /versao answer to the modules probe.
+	Shared *SharedAnswers `yaml:"-"`
 }
 
 // VersionProber reads the SEI, SIP and Infra versions an instance runs from every surface that
@@ -169,7 +171,7 @@ func (p *VersionProber) Probe(ctx context.Context, t probe.Target) (r probe.Resu
 
 	var notes []string
 	if !p.opts.SkipWSSEI {
-		a, _, _ := wsseiVersao(ctx, s, t, p.opts.WSSEIAuthenticate, wsseiV1Possible(scan, p.table))
+		a, _ := p.opts.Shared.wsseiVersao(ctx, s, t, p.opts.WSSEIAuthenticate, wsseiV1Possible(scan, p.table))
 		switch a.State {
 		case sei.WSSEIOK:
 			obs.add("sei", a.SEI, SourceWSSEIAPI, ConfidenceExact)
@@ -351,7 +353,7 @@ func (p *prodVotes) mode() (prod, ok bool) { return !p.random, p.seen }
 // wsseiVersao asks mod-wssei's /versao (v2, then, when v1 says the public v1 of mod-wssei ≤ 0.7.x
 // may answer, v1) with the target's token, or one obtained with its credentials when allowed. The
 // answer's State is WSSEIAbsent when mod-wssei is not installed.
-func wsseiVersao(ctx context.Context, s *sei.Session, t probe.Target, authenticate, v1 bool) (sei.WSSEIAnswer, *sei.Response, error) {
+func wsseiVersao(ctx context.Context, s *sei.Session, t probe.Target, authenticate, v1 bool) (sei.WSSEIAnswer, error) {
 	token := t.Credentials.Token.Reveal()
 	if token == "" && authenticate && !t.Credentials.Empty() {
 		token = wsseiToken(ctx, s, t)
@@ -362,21 +364,21 @@ func wsseiVersao(ctx context.Context, s *sei.Session, t probe.Target, authentica
 	}
 	resp, err := s.Do(ctx, sei.Request{URL: sei.JoinURL(t.URL, sei.WSSEIVersaoV2), Header: hdr})
 	if err != nil {
-		return sei.WSSEIAnswer{State: sei.WSSEIAbsent, Total: -1}, resp, err
+		return sei.WSSEIAnswer{State: sei.WSSEIAbsent, Total: -1}, err
 	}
 	a, perr := sei.ParseWSSEI(resp.Text())
 	if perr == nil || !v1 {
-		return a, resp, nil
+		return a, nil
 	}
 	v1resp, err := s.Do(ctx, sei.Request{URL: sei.JoinURL(t.URL, sei.WSSEIVersaoV1), Header: hdr})
 	if err != nil {
-		return a, resp, err
+		return a, err
 	}
 	if a1, perr := sei.ParseWSSEI(v1resp.Text()); perr == nil {
 		a1.V1 = true
-		return a1, v1resp, nil
+		return a1, nil
 	}
-	return a, resp, nil
+	return a, nil
 }
 
 // wsseiV1Possible says whether mod-wssei's v1 API may be there to ask. Only mod-wssei ≤ 1.0.4

@@ -61,8 +61,10 @@ type Daemon struct {
 	// would come back and stay).
 	fleetMu sync.RWMutex
 	plans   []vcollectors.Plan
-	// loggedIn outlives reloads: the version probe reads the logged-in pages other probes saw.
+	// loggedIn outlives reloads: the version probe reads the logged-in pages other probes saw;
+	// answers likewise: mod-wssei answers one probe passes to the next.
 	loggedIn *vcollectors.LoggedInPages
+	answers  *vcollectors.SharedAnswers
 	// tlsSessions outlive reloads too (unless global.tls_sessions changes): the logged-in probes
 	// resume the TLS sessions of earlier runs. nil when resumption is off.
 	tlsSessions *sei.TLSSessions
@@ -108,7 +110,8 @@ func New(opts Options) (*Daemon, error) {
 	}
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	d := &Daemon{opts: opts, log: opts.Logger, reg: reg, latest: latest.New(), loggedIn: vcollectors.NewLoggedInPages(),
-		conns: sei.NewConnPool(), sessions: vcollectors.NewKeptSessions()}
+		answers: vcollectors.NewSharedAnswers(),
+		conns:   sei.NewConnPool(), sessions: vcollectors.NewKeptSessions()}
 	d.cfg.Store(cfg)
 	d.registerOwnMetrics()
 
@@ -386,6 +389,7 @@ func (d *Daemon) applyTargets(all []probe.Target) {
 		}
 	}
 	d.loggedIn.Forget(gone)
+	d.answers.Forget(gone)
 	if len(gone) > 0 && d.sessions.Len() > 0 {
 		go d.logoutKept(gone, keptLogoutTimeout)
 	}

@@ -36,15 +36,16 @@ func NewProber(cfg *config.Config, name string, desired vcollectors.DesiredState
 		c := client(p.Health.TLS)
 		c.LendOnly = true // a new connection every run: health measures connect and TLS
 		return vcollectors.NewHealthProber(vcollectors.HealthOptions{Client: c,
-			SkipWSDL: !*p.Health.CheckWSDL, SkipWSSEI: !*p.Health.CheckDatabase})
+			SkipWSDL: !*p.Health.CheckWSDL, SkipWSSEI: !*p.Health.CheckDatabase, Shared: shared.Answers})
 	case "version":
-		o := vcollectors.VersionOptions{Client: loggedInClient(), LoggedIn: loggedIn}
+		o := vcollectors.VersionOptions{Client: loggedInClient(), LoggedIn: loggedIn, Shared: shared.Answers}
 		if desired != nil {
 			o.Desired = desired
 		}
 		return vcollectors.NewVersionProber(o)
 	case "modules":
-		o := vcollectors.ModulesOptions{Client: loggedInClient(), MatrixFile: p.Modules.CompatibilityFile, LoggedIn: loggedIn}
+		o := vcollectors.ModulesOptions{Client: loggedInClient(), MatrixFile: p.Modules.CompatibilityFile, LoggedIn: loggedIn,
+			Shared: shared.Answers}
 		if k := p.Modules.KeepSession; k != nil && *k > 0 {
 			o.Sessions, o.KeepSession = shared.Sessions, *k
 		}
@@ -80,6 +81,9 @@ type ProberShared struct {
 	// Sessions keeps each instance's modules-probe SIP session between runs
 	// (probes.modules.keep_session); nil logs in and out every run, as one-shot runs do.
 	Sessions *vcollectors.KeptSessions
+	// Answers passes mod-wssei's answers between the probes of one instance that ask the same a
+	// few seconds apart (/versao: version and modules; /orgao/listar: health and modules).
+	Answers *vcollectors.SharedAnswers
 }
 
 // buildPlans turns the probes section into scheduler plans, one per enabled prober.
@@ -102,7 +106,8 @@ func (d *Daemon) buildPlans(cfg *config.Config) ([]vcollectors.Plan, error) {
 		if !s.sched.On() {
 			continue
 		}
-		pr, err := NewProber(cfg, s.name, d.desired, ProberShared{LoggedIn: d.loggedIn, TLSSessions: d.tlsSessions, Conns: d.conns, Sessions: d.sessions})
+		pr, err := NewProber(cfg, s.name, d.desired, ProberShared{LoggedIn: d.loggedIn, TLSSessions: d.tlsSessions, Conns: d.conns,
+			Sessions: d.sessions, Answers: d.answers})
 		if err != nil {
 			return nil, err
 		}

@@ -1,0 +1,165 @@
+package collectors
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vigia-sei/vigia/collectors/probe"
+	"github.com/vigia-sei/vigia/collectors/sei"
+)
+
+// SharedAnswerMaxAge is how old an answer another probe of the same instance got may be for a
+// probe to read it instead of asking again. The scheduler starts an instance's probes 1.5 s apart
+// (health, version, modules, synthetic), so on a shared interval the answers a probe reads are
+// a few seconds old; runs further apart ask for themselves.
+const SharedAnswerMaxAge = 15 * time.Second
+
+// SharedAnswers holds, per instance, the answers of mod-wssei's public surfaces that two probes
+// would otherwise ask for a few seconds apart:
+//   - /versao, asked by the version and the modules probes;
+//   - /orgao/listar (a database round trip), asked by the health and the modules probes, when it
+//     answered its list.
+//
+// Only answers that tell something stable are shared: a failure (an error, a 5xx, an error
+// message) is never shared, so the next probe sees it for itself and its result carries its own
+// evidence. mod-wssei (and its database) is asked half as often, which the monitored SEI notices
+// as much as vigia's CPU does.
+//
+// A nil *SharedAnswers shares nothing. Safe for concurrent use.
+type SharedAnswers struct {
+	mu sync.Mutex
+	m  map[string]*instanceAnswers
+}
+
+// instanceAnswers are one instance's shared answers; a zero time means none.
+type instanceAnswers struct {
+	url string // the instance URL the answers came from: a reload may point the name elsewhere
+
+	versaoAt  time.Time
+	versaoKey string // how /versao was asked (token or none): answers differ with it
+	versao    sei.WSSEIAnswer
+
+	orgaosAt time.Time
+}
+
+// NewSharedAnswers returns an empty store.
+func NewSharedAnswers() *SharedAnswers {
+	return &SharedAnswers{m: map[string]*instanceAnswers{}}
+}
+
+// at returns the instance's answers when they came from url, creating them (for a write) when
+// create is set. The caller holds s.mu.
+func (s *SharedAnswers) at(instance, url string, create bool) *instanceAnswers {
+	a := s.m[instance]
+	if a != nil && a.url == url {
+		return a
+	}
+	if !create {
+		return nil
+	}
+	a = &instanceAnswers{url: url}
+	s.m[instance] = a
+	return a
+}
+
+func fresh(at, now time.Time) bool {
+	return !at.IsZero() && now.Sub(at) <= SharedAnswerMaxAge && !at.After(now.Add(time.Second))
+}
+
+// putVersao records a /versao answer that tells a stable state: OK, absent (not installed),
+// inactive or incompatible. key says how it was asked.
+func (s *SharedAnswers) putVersao(instance, url, key string, v sei.WSSEIAnswer, at time.Time) {
+	if s == nil || v.State == sei.WSSEIError {
+		return
+	}
+	v.Token = "" // never kept: a credential
+	v.Message = strings.Clone(v.Message)
+	v.SEI, v.WSSEI, v.IncompatibleWith = strings.Clone(v.SEI), strings.Clone(v.WSSEI), strings.Clone(v.IncompatibleWith)
+	s.mu.Lock()
+	a := s.at(instance, url, true)
+	a.versao, a.versaoKey, a.versaoAt = v, key, at
+	s.mu.Unlock()
+}
+
+// versao returns a fresh /versao answer asked the same way (key).
+func (s *SharedAnswers) versao(instance, url, key string, now time.Time) (sei.WSSEIAnswer, bool) {
+	if s == nil {
+		return sei.WSSEIAnswer{}, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.at(instance, url, false)
+	if a == nil || a.versaoKey != key || !fresh(a.versaoAt, now) {
+		return sei.WSSEIAnswer{}, false
+	}
+	return a.versao, true
+}
+
+// putOrgaosUp records that mod-wssei's v2 /orgao/listar answered its list (200, sucesso).
+func (s *SharedAnswers) putOrgaosUp(instance, url string, at time.Time) {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	s.at(instance, url, true).orgaosAt = at
+	s.mu.Unlock()
+}
+
+// orgaosUp says mod-wssei's v2 /orgao/listar answered its list a moment ago.
+func (s *SharedAnswers) orgaosUp(instance, url string, now time.Time) bool {
+	if s == nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.at(instance, url, false)
+	return a != nil && fresh(a.orgaosAt, now)
+}
+
+// wsseiVersao is the package's wsseiVersao through the store: a fresh answer another probe got
+// asking the same way is read instead of asked again, and an answer this run gets is kept for the
+// next probe.
+func (s *SharedAnswers) wsseiVersao(ctx context.Context, sess *sei.Session, t probe.Target, authenticate, v1 bool) (sei.WSSEIAnswer, error) {
+	key := "none"
+	switch {
+	case t.Credentials.Token != "":
+		key = "token"
+	case authenticate && !t.Credentials.Empty():
+		key = "authenticate"
+	}
+	if v1 {
+		key += "+v1"
+	}
+	if a, ok := s.versao(t.Name, t.URL, key, time.Now()); ok {
+		return a, nil
+	}
+	a, err := wsseiVersao(ctx, sess, t, authenticate, v1)
+	if err == nil {
+		s.putVersao(t.Name, t.URL, key, a, time.Now())
+	}
+	return a, err
+}
+
+// Forget drops instances that left the fleet.
+func (s *SharedAnswers) Forget(instances []string) {
+	if s == nil || len(instances) == 0 {
+		return
+	}
+	s.mu.Lock()
+	for _, name := range instances {
+		delete(s.m, name)
+	}
+	s.mu.Unlock()
+}
+
+// Len is the number of instances with answers.
+func (s *SharedAnswers) Len() int {
+	if s == nil {
+		return 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.m)
+}
