@@ -64,7 +64,9 @@ func (s *SharedAnswers) at(instance, url string, create bool) *instanceAnswers {
 	return a
 }
 
-func fresh(at, now time.Time) bool {
+// freshAnswer says an answer got at at is young enough at now to pass on (a clock step back of more
+// than a second makes it too young to trust).
+func freshAnswer(at, now time.Time) bool {
 	return !at.IsZero() && now.Sub(at) <= SharedAnswerMaxAge && !at.After(now.Add(time.Second))
 }
 
@@ -91,7 +93,7 @@ func (s *SharedAnswers) versao(instance, url, key string, now time.Time) (sei.WS
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.at(instance, url, false)
-	if a == nil || a.versaoKey != key || !fresh(a.versaoAt, now) {
+	if a == nil || a.versaoKey != key || !freshAnswer(a.versaoAt, now) {
 		return sei.WSSEIAnswer{}, false
 	}
 	return a.versao, true
@@ -115,7 +117,7 @@ func (s *SharedAnswers) orgaosUp(instance, url string, now time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.at(instance, url, false)
-	return a != nil && fresh(a.orgaosAt, now)
+	return a != nil && freshAnswer(a.orgaosAt, now)
 }
 
 // wsseiVersao is the package's wsseiVersao through the store: a fresh answer another probe got
