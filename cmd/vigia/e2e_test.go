@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -82,24 +81,24 @@ func (p *daemonProc) logText() string {
 	return p.log.String()
 }
 
+// Write takes vigia's stderr. As cmd.Stderr (not a pipe the test reads) it lets cmd.Wait return
+// only once the whole log is in: a pipe read after Wait may lose the last lines.
+func (p *daemonProc) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.log.Write(b)
+}
+
 func startVigia(t *testing.T, cfg string, extraEnv ...string) *daemonProc {
 	t.Helper()
 	port := testenv.FreePort(t)
 	cmd := exec.Command(vigiaBin, "run", "--config", cfg, "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--shutdown-timeout", "5s")
 	cmd.Env = append(os.Environ(), extraEnv...)
-	stderr, _ := cmd.StderrPipe()
 	p := &daemonProc{cmd: cmd, addr: fmt.Sprintf("http://127.0.0.1:%d", port)}
+	cmd.Stderr = p
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			p.mu.Lock()
-			p.log.WriteString(sc.Text() + "\n")
-			p.mu.Unlock()
-		}
-	}()
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
 			_ = cmd.Process.Kill()
@@ -193,8 +192,12 @@ func TestSIGHUPWithBrokenConfigKeepsRunningAndSIGTERMDrains(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if !strings.Contains(p.logText(), `vigia.yaml:1: global.interval: invalid duration \"soon\"`) {
-		t.Errorf("rejected config's problem not logged with file:line:\n%s", p.logText())
+	// The metric may turn before the log line reaches the test through vigia's stderr pipe.
+	for !strings.Contains(p.logText(), `vigia.yaml:1: global.interval: invalid duration \"soon\"`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("rejected config's problem not logged with file:line:\n%s", p.logText())
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	if v := metricValue(scrape(t, p.addr), "vigia_instances"); v != "2" {
 		t.Errorf("vigia_instances = %q after a rejected reload, want 2 (old config kept)", v)
