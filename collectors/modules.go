@@ -189,7 +189,7 @@ func countIf(ms []probe.Module, f func(probe.Module) bool) int {
 // /orgao/listar (a database round trip) tells whether it works.
 func (p *ModulesProber) checkWSSEI(ctx context.Context, s *sei.Session, t probe.Target, v1 bool, run *modRun, r *probe.Result) {
 	run.wsseiChecked = true
-	a, err := p.opts.Shared.wsseiVersao(ctx, s, t, p.opts.WSSEIAuthenticate, v1)
+	a, err := p.opts.Shared.readVersao(ctx, s, t, p.opts.WSSEIAuthenticate, v1)
 	if err != nil || !a.Installed() {
 		return
 	}

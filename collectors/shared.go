@@ -17,10 +17,10 @@ import (
 const SharedAnswerMaxAge = 15 * time.Second
 
 // SharedAnswers holds, per instance, the answers of mod-wssei's public surfaces that two probes
-// would otherwise ask for a few seconds apart:
-//   - /versao, asked by the version and the modules probes;
-//   - /orgao/listar (a database round trip), asked by the health and the modules probes, when it
-//     answered its list.
+// would otherwise ask for a few seconds apart. The version and health probes always ask; the
+// modules probe reads what they got:
+//   - /versao, asked by the version probe;
+//   - /orgao/listar (a database round trip), asked by the health probe, when it answered its list.
 //
 // Only answers that tell something stable are shared: a failure (an error, a 5xx, an error
 // message) is never shared, so the next probe sees it for itself and its result carries its own
@@ -120,10 +120,9 @@ func (s *SharedAnswers) orgaosUp(instance, url string, now time.Time) bool {
 	return a != nil && freshAnswer(a.orgaosAt, now)
 }
 
-// wsseiVersao is the package's wsseiVersao through the store: a fresh answer another probe got
-// asking the same way is read instead of asked again, and an answer this run gets is kept for the
-// next probe.
-func (s *SharedAnswers) wsseiVersao(ctx context.Context, sess *sei.Session, t probe.Target, authenticate, v1 bool) (sei.WSSEIAnswer, error) {
+// versaoKey says how /versao is asked: with the target's token, with one the probe obtains, or
+// none; and whether v1 is tried. Answers asked differently differ.
+func versaoKey(t probe.Target, authenticate, v1 bool) string {
 	key := "none"
 	switch {
 	case t.Credentials.Token != "":
@@ -134,14 +133,26 @@ func (s *SharedAnswers) wsseiVersao(ctx context.Context, sess *sei.Session, t pr
 	if v1 {
 		key += "+v1"
 	}
-	if a, ok := s.versao(t.Name, t.URL, key, time.Now()); ok {
-		return a, nil
-	}
+	return key
+}
+
+// askVersao asks /versao (the version probe, which always asks itself) and keeps the answer for
+// the modules probe.
+func (s *SharedAnswers) askVersao(ctx context.Context, sess *sei.Session, t probe.Target, authenticate, v1 bool) (sei.WSSEIAnswer, error) {
 	a, err := wsseiVersao(ctx, sess, t, authenticate, v1)
 	if err == nil {
-		s.putVersao(t.Name, t.URL, key, a, time.Now())
+		s.putVersao(t.Name, t.URL, versaoKey(t, authenticate, v1), a, time.Now())
 	}
 	return a, err
+}
+
+// readVersao is the /versao answer the version probe got a moment ago, asked the same way, or,
+// when there is none, the probe's own.
+func (s *SharedAnswers) readVersao(ctx context.Context, sess *sei.Session, t probe.Target, authenticate, v1 bool) (sei.WSSEIAnswer, error) {
+	if a, ok := s.versao(t.Name, t.URL, versaoKey(t, authenticate, v1), time.Now()); ok {
+		return a, nil
+	}
+	return wsseiVersao(ctx, sess, t, authenticate, v1)
 }
 
 // Forget drops instances that left the fleet.

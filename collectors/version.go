@@ -171,7 +171,7 @@ func (p *VersionProber) Probe(ctx context.Context, t probe.Target) (r probe.Resu
 
 	var notes []string
 	if !p.opts.SkipWSSEI {
-		a, _ := p.opts.Shared.wsseiVersao(ctx, s, t, p.opts.WSSEIAuthenticate, wsseiV1Possible(scan, p.table))
+		a, _ := p.opts.Shared.askVersao(ctx, s, t, p.opts.WSSEIAuthenticate, wsseiV1Possible(scan, p.table))
 		switch a.State {
 		case sei.WSSEIOK:
 			obs.add("sei", a.SEI, SourceWSSEIAPI, ConfidenceExact)
