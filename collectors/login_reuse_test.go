@@ -483,8 +483,8 @@ func TestModulesReadsTheWSSEIAnswersOtherProbesGot(t *testing.T) {
 		t.Errorf("moved instance: the modules run asked /versao %d times, want 1", h["wssei_versao"])
 	}
 	answers.Forget([]string{"ok415", "inactive", "incompatible", "none", "dberror"})
-	if answers.Len() != 0 {
-		t.Errorf("Forget left %d instances", answers.Len())
+	if n := len(answers.m); n != 0 {
+		t.Errorf("Forget left %d instances", n)
 	}
 }
 

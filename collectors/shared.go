@@ -2,7 +2,6 @@ package collectors
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"time"
 
@@ -76,9 +75,8 @@ func (s *SharedAnswers) putVersao(instance, url, key string, v sei.WSSEIAnswer, 
 	if s == nil || v.State == sei.WSSEIError {
 		return
 	}
+	// ParseWSSEI's strings are decoded copies, not views of the page: kept as they are.
 	v.Token = "" // never kept: a credential
-	v.Message = strings.Clone(v.Message)
-	v.SEI, v.WSSEI, v.IncompatibleWith = strings.Clone(v.SEI), strings.Clone(v.WSSEI), strings.Clone(v.IncompatibleWith)
 	s.mu.Lock()
 	a := s.at(instance, url, true)
 	a.versao, a.versaoKey, a.versaoAt = v, key, at
@@ -165,14 +163,4 @@ func (s *SharedAnswers) Forget(instances []string) {
 		delete(s.m, name)
 	}
 	s.mu.Unlock()
-}
-
-// Len is the number of instances with answers.
-func (s *SharedAnswers) Len() int {
-	if s == nil {
-		return 0
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.m)
 }

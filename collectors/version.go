@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -399,12 +398,8 @@ func wsseiV1Possible(scan sei.VersionScan, table *sei.VersionTable) bool {
 	return true
 }
 
-// atLeastSEI4 says v's major part is 4 or more; false when it cannot tell.
-func atLeastSEI4(v string) bool {
-	major, _, _ := strings.Cut(v, ".")
-	n, err := strconv.Atoi(major)
-	return err == nil && n >= 4
-}
+// atLeastSEI4 says v is a version of SEI 4 or later; false when it cannot tell.
+func atLeastSEI4(v string) bool { return sei.IsVersion(v) && sei.CompareVersions(v, "4") >= 0 }
 
 // wsseiToken logs in to mod-wssei (POST /autenticar; the server sleeps ~3 s). Empty on failure.
 func wsseiToken(ctx context.Context, s *sei.Session, t probe.Target) string {

@@ -200,21 +200,8 @@ func (j *cookieStore) clear() {
 // appendCookies appends to b the name=value pairs of a Cookie header for a request to u, in RFC
 // 6265 5.4 order; nothing when no cookie applies.
 func (j *cookieStore) appendCookies(b []byte, u *url.URL) []byte {
-	if len(j.entries) == 0 {
-		return b
-	}
-	host, ok := cookieHost(u)
-	if !ok {
-		return b
-	}
-	j.dropExpired()
-	path, https := requestCookiePath(u), u.Scheme == "https"
 	n := 0
-	for i := range j.entries {
-		e := &j.entries[i]
-		if !e.sendTo(host, path, https) {
-			continue
-		}
+	j.each(u, func(e *storedCookie) {
 		if n > 0 {
 			b = append(b, "; "...)
 		}
@@ -228,26 +215,37 @@ func (j *cookieStore) appendCookies(b []byte, u *url.URL) []byte {
 			b = append(b, e.value...)
 		}
 		n++
-	}
+	})
 	return b
 }
 
 // Cookies returns the cookies a request to u carries, in sending order, with only their name and
 // value set (http.CookieJar; a kept login reads its session cookies so).
 func (j *cookieStore) Cookies(u *url.URL) []*http.Cookie {
+	var cs []*http.Cookie
+	j.each(u, func(e *storedCookie) {
+		cs = append(cs, &http.Cookie{Name: e.name, Value: e.value, Quoted: e.quoted})
+	})
+	return cs
+}
+
+// each calls fn with every cookie a request to u carries, in sending order, after dropping
+// the expired ones.
+func (j *cookieStore) each(u *url.URL, fn func(*storedCookie)) {
+	if len(j.entries) == 0 {
+		return
+	}
 	host, ok := cookieHost(u)
-	if !ok || len(j.entries) == 0 {
-		return nil
+	if !ok {
+		return
 	}
 	j.dropExpired()
 	path, https := requestCookiePath(u), u.Scheme == "https"
-	var cs []*http.Cookie
 	for i := range j.entries {
 		if e := &j.entries[i]; e.sendTo(host, path, https) {
-			cs = append(cs, &http.Cookie{Name: e.name, Value: e.value, Quoted: e.quoted})
+			fn(e)
 		}
 	}
-	return cs
 }
 
 // sendTo says whether a request to host and path, over https or not, carries the cookie (RFC

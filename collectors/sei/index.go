@@ -340,7 +340,8 @@ func (c attrCond) holdsRaw(v string) bool {
 		return c.holds(attrText(v))
 	}
 	var scratch [512]byte
-	return c.holds(attrTextIn(scratch[:0], v))
+	text, _ := attrTextIn(scratch[:0], v)
+	return c.holds(text)
 }
 
 // holds applies cascadia's rules: an empty value never matches *=, ^= and $=.

@@ -391,15 +391,9 @@ func attrView(a attrReader, key string, scratch *[]byte) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	if strings.IndexByte(raw, '&') < 0 || strings.IndexByte(raw, '\r') >= 0 || strings.IndexByte(raw, 0) >= 0 {
-		return attrText(raw), true // no reference (raw itself), or a rare value decoded the long way
-	}
-	b, changed := appendUnescapeAttr((*scratch)[:0], raw)
-	if !changed {
-		return raw, true
-	}
-	*scratch = b
-	return unsafe.String(unsafe.SliceData(b), len(b)), true
+	var text string
+	text, *scratch = attrTextIn(*scratch, raw)
+	return text, true
 }
 
 // ActionOf is the acao= value in a link ("" for none): the controller action SEI runs.

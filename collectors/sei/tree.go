@@ -244,17 +244,18 @@ func attrText(v string) string {
 	return v
 }
 
-// attrTextIn is attrText for a value read and dropped at once (a selector's condition): what it
-// must decode it decodes into buf, so the result may share buf's memory.
-func attrTextIn(buf []byte, v string) string {
+// attrTextIn is attrText for a value read and dropped at once (a selector's condition, a link
+// searched for acao=): what it must decode it decodes into buf, so the result may share the
+// memory of the buffer it returns, which a caller keeps for the next value.
+func attrTextIn(buf []byte, v string) (string, []byte) {
 	if strings.IndexByte(v, '&') < 0 || strings.IndexByte(v, '\r') >= 0 || strings.IndexByte(v, 0) >= 0 {
-		return attrText(v)
+		return attrText(v), buf
 	}
 	b, changed := appendUnescapeAttr(buf[:0], v)
 	if !changed {
-		return v
+		return v, buf
 	}
-	return unsafe.String(unsafe.SliceData(b), len(b))
+	return unsafe.String(unsafe.SliceData(b), len(b)), b
 }
 
 // cleanText applies the tokenizer's newline normalisation and NUL replacement.

@@ -170,7 +170,7 @@ func TestUnescapeAttrMatchesTokenizer(t *testing.T) {
 		var small [2]byte
 		var large [256]byte
 		for _, buf := range [][]byte{small[:0], large[:0]} {
-			if got := attrTextIn(buf, v); got != string(want) {
+			if got, _ := attrTextIn(buf, v); got != string(want) {
 				t.Errorf("attrTextIn(cap %d, %q) = %q, tokenizer says %q", cap(buf), v, got, want)
 			}
 		}
@@ -186,7 +186,7 @@ func TestUnescapeAttrAllocatesOnlyWhenItDecodes(t *testing.T) {
 	}
 	amp := "controlador.php?acao=procedimento_controlar&amp;infra_sistema=100000100&amp;infra_hash=abc"
 	var scratch [512]byte
-	if n := testing.AllocsPerRun(100, func() { _ = attrTextIn(scratch[:0], amp) }); n != 0 {
+	if n := testing.AllocsPerRun(100, func() { _, _ = attrTextIn(scratch[:0], amp) }); n != 0 {
 		t.Errorf("attrTextIn into a large enough scratch: %v allocations, want 0", n)
 	}
 }

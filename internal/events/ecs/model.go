@@ -220,23 +220,32 @@ func (e *Encoder) base(d Dataset, id string, ts time.Time) document {
 	}
 }
 
+// getScratch and putScratch lend the buffers documents are written into before their copy.
+func (e *Encoder) getScratch() *[]byte {
+	if bp, _ := e.scratch.Get().(*[]byte); bp != nil {
+		return bp
+	}
+	return new([]byte)
+}
+
+func (e *Encoder) putScratch(bp *[]byte, b []byte) {
+	if cap(b) <= 64<<10 {
+		*bp = b
+		e.scratch.Put(bp)
+	}
+}
+
 func (e *Encoder) encode(d Dataset, doc *document) (Event, error) {
 	var b []byte
 	var err error
 	if e.stdJSON {
 		b, err = json.Marshal(doc)
 	} else {
-		bp, _ := e.scratch.Get().(*[]byte)
-		if bp == nil {
-			bp = new([]byte)
-		}
+		bp := e.getScratch()
 		w := jw{b: (*bp)[:0]}
 		doc.appendJSON(&w)
 		b, err = bytes.Clone(w.b), w.err
-		if cap(w.b) <= 64<<10 {
-			*bp = w.b
-			e.scratch.Put(bp)
-		}
+		e.putScratch(bp, w.b)
 	}
 	if err != nil {
 		return Event{}, fmt.Errorf("encode %s event %s: %w", d, doc.Event.ID, err)

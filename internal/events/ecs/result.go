@@ -23,26 +23,14 @@ import (
 // Result appends the events of one probe run to dst: one for the run and, for a synthetic
 // transaction, one per step, so Kibana can chart each step's latency on its own.
 func (e *Encoder) Result(dst []Event, r probe.Result) ([]Event, error) {
-	bp, _ := e.scratch.Get().(*[]byte)
-	if bp == nil {
-		bp = new([]byte)
-	}
+	bp := e.getScratch()
 	n := len(dst)
 	b, dst, err := e.AppendResult((*bp)[:0], dst, r)
 	if len(dst) > n {
 		// One exact-size copy for all the documents of the run.
-		own := bytes.Clone(b)
-		off := 0
-		for i := n; i < len(dst); i++ {
-			end := off + len(dst[i].Doc)
-			dst[i].Doc = own[off:end:end]
-			off = end
-		}
+		dst = realias(bytes.Clone(b), 0, dst, n)
 	}
-	if cap(b) <= 64<<10 {
-		*bp = b
-		e.scratch.Put(bp)
-	}
+	e.putScratch(bp, b)
 	return dst, err
 }
 
@@ -95,15 +83,7 @@ func (e *Encoder) AppendResult(buf []byte, dst []Event, r probe.Result) ([]byte,
 	w.esc(r.Probe)
 	w.b = append(w.b, " em "...)
 	w.esc(t.Name)
-	if r.OK {
-		w.b = append(w.b, ": sucesso em "...)
-		w.b = strconv.AppendInt(w.b, r.Duration.Milliseconds(), 10)
-		w.b = append(w.b, ` ms"`...)
-	} else {
-		w.b = append(w.b, ": falha: "...)
-		w.esc(r.Error)
-		w.b = append(w.b, '"')
-	}
+	w.verdict(r.OK, r.Duration, r.Error)
 	w.b = append(w.b, e.probeHead...)
 	w.str(r.ID)
 	w.outcome(r.OK)
@@ -134,13 +114,7 @@ func (e *Encoder) AppendResult(buf []byte, dst []Event, r probe.Result) ([]byte,
 		w.b = append(w.b, "}}"...)
 	}
 	if !r.OK {
-		w.b = append(w.b, `,"error":`...)
-		eo := w.open()
-		eo.strOmit("message", r.Error)
-		if timeout == 1 {
-			eo.str("type", "timeout")
-		}
-		eo.close()
+		w.errorObj(r.Error, timeout == 1)
 	}
 	tail := len(w.b)
 	w.labels(t)
@@ -209,15 +183,7 @@ func (e *Encoder) AppendResult(buf []byte, dst []Event, r probe.Result) ([]byte,
 			w.esc(st.Name)
 			w.b = append(w.b, " da transação sintética em "...)
 			w.esc(t.Name)
-			if st.OK {
-				w.b = append(w.b, ": sucesso em "...)
-				w.b = strconv.AppendInt(w.b, st.Duration.Milliseconds(), 10)
-				w.b = append(w.b, ` ms"`...)
-			} else {
-				w.b = append(w.b, ": falha: "...)
-				w.esc(st.Error)
-				w.b = append(w.b, '"')
-			}
+			w.verdict(st.OK, st.Duration, st.Error)
 			w.b = append(w.b, e.probeHead...)
 			w.str(id)
 			w.outcome(st.OK)
@@ -228,10 +194,7 @@ func (e *Encoder) AppendResult(buf []byte, dst []Event, r probe.Result) ([]byte,
 				w.httpStatus(int64(st.Status))
 			}
 			if !st.OK {
-				w.b = append(w.b, `,"error":`...)
-				eo := w.open()
-				eo.strOmit("message", st.Error)
-				eo.close()
+				w.errorObj(st.Error, false)
 			}
 			w.b = append(w.b, w.b[tail:tailEnd]...)
 			w.b = append(w.b, `,"sei":`...)
@@ -300,6 +263,30 @@ func digits(i int) int {
 		n++
 	}
 	return n
+}
+
+// verdict ends a run's or step's message: ": sucesso em N ms" or ": falha: <error>".
+func (w *jw) verdict(ok bool, d time.Duration, errText string) {
+	if ok {
+		w.b = append(w.b, ": sucesso em "...)
+		w.b = strconv.AppendInt(w.b, d.Milliseconds(), 10)
+		w.b = append(w.b, ` ms"`...)
+		return
+	}
+	w.b = append(w.b, ": falha: "...)
+	w.esc(errText)
+	w.b = append(w.b, '"')
+}
+
+// errorObj writes the error object of a failed run or step.
+func (w *jw) errorObj(msg string, timeout bool) {
+	w.b = append(w.b, `,"error":`...)
+	eo := w.open()
+	eo.strOmit("message", msg)
+	if timeout {
+		eo.str("type", "timeout")
+	}
+	eo.close()
 }
 
 // outcome writes the event members that follow the id.
