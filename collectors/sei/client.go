@@ -745,6 +745,7 @@ func (s *Session) dial(ctx context.Context, u *url.URL, key string, tr *trace) (
 	if err != nil {
 		return nil, err
 	}
+	conn = rawConn(conn)
 	pc := &pconn{key: key, conn: conn}
 	if u.Scheme == "https" {
 		cfg := s.c.tls.Clone()
