@@ -27,7 +27,8 @@ type HealthOptions struct {
 	SkipWSSEI bool `yaml:"skip_wssei,omitempty"`
 	// CheckExternal also opens the external users' login page (controlador_externo.php).
 	CheckExternal bool `yaml:"check_external,omitempty"`
-	// Shared, when set, passes a /orgao/listar that answered its list to the modules probe.
+	// Shared, when set, passes an entry that reached SIP's login form to the version probe and a
+	// /orgao/listar that answered its list to the modules probe.
 	Shared *SharedAnswers `yaml:"-"`
 }
 
@@ -101,6 +102,9 @@ func (p *HealthProber) Probe(ctx context.Context, t probe.Target) (r probe.Resul
 	r.SetValue(ValueMaintenance, 0)
 	r.State = probe.StateUp
 	r.OK = true
+	if p.opts.EntryPath == sharedEntryPath {
+		p.opts.Shared.putEntry(t.Name, t.URL, p.c.Settings(), resp, scan, time.Now())
+	}
 
 	// The UI is up; the other surfaces decide whether the instance is fully healthy.
 	var problems []string

@@ -16,7 +16,7 @@ import (
 	"github.com/vigia-sei/vigia/internal/seisim"
 )
 
-// loginCounter serves seisim and counts the entry GETs, SIP login POSTs, logouts and mod-wssei v1
+// loginCounter serves seisim and counts the entry GETs, SIP login page GETs and login POSTs, logouts and mod-wssei v1
 // requests it answers.
 type loginCounter struct {
 	mu   sync.Mutex
@@ -38,6 +38,8 @@ func newLoginCounter(t *testing.T, instances ...seisim.Instance) *loginCounter {
 			c.hits["entry"]++
 		case strings.HasSuffix(r.URL.Path, "/sip/login.php") && r.Method == http.MethodPost:
 			c.hits["login"]++
+		case strings.HasSuffix(r.URL.Path, "/sip/login.php"):
+			c.hits["login_page"]++
 		case r.URL.Query().Get("acao") == "sair":
 			c.hits["logout"]++
 		case strings.Contains(r.URL.Path, "/wssei/controlador_ws.php/api/v1/"):
@@ -493,4 +495,123 @@ func ptrStr(b *bool) string {
 		return "nil"
 	}
 	return fmt.Sprint(*b)
+}
+
+// The version probe reads the entry the health probe found healthy a moment ago instead of opening
+// /sei/ and SIP's login page again, and finds the same as when it opens them itself. It opens its
+// own when it must log in from it, when the health probe found no login form, and when the entry is
+// stale, from another URL or fetched by a client with other settings.
+func TestVersionReadsTheEntryTheHealthProbeFoundHealthy(t *testing.T) {
+	prodOff := inst("prodoff", "4.0.12")
+	prodOff.Producao = false
+	maint := inst("maint", "4.1.5")
+	maint.Faults.Maintenance = true
+	sim := newLoginCounter(t, inst("v415", "4.1.5", seisim.Module{Name: "mod-wssei", Version: "2.2.1"}),
+		inst("v3011", "3.0.11"), prodOff, maint)
+	target := func(name string) probe.Target { return probe.Target{Name: name, URL: sim.url + "/" + name} }
+
+	answers := NewSharedAnswers()
+	health, err := NewHealthProber(HealthOptions{Shared: answers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sharing, err := NewVersionProber(VersionOptions{Shared: answers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alone, err := NewVersionProber(VersionOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"v415", "v3011", "prodoff"} {
+		tg := target(name)
+		hr, _ := sim.runCounting(t, health, tg)
+		if hr.State != probe.StateUp {
+			t.Fatalf("%s: health found %s: %s", name, hr.State, hr.Error)
+		}
+		r, h := sim.runCounting(t, sharing, tg)
+		if h["entry"] != 0 || h["login_page"] != 0 {
+			t.Errorf("%s: the version run opened /sei/ %d and the login page %d times after the health run, want 0", name, h["entry"], h["login_page"])
+		}
+		own, oh := sim.runCounting(t, alone, tg)
+		if oh["entry"] != 1 || oh["login_page"] != 1 {
+			t.Fatalf("%s: a version probe alone opened /sei/ %d and the login page %d times", name, oh["entry"], oh["login_page"])
+		}
+		if fmt.Sprint(r.OK, r.State, r.Versions) != fmt.Sprint(own.OK, own.State, own.Versions) {
+			t.Errorf("%s: reading the health run's entry found %v %s %+v, opening it %v %s %+v", name, r.OK, r.State, r.Versions, own.OK, own.State, own.Versions)
+		}
+		if h["wssei_v1"] != oh["wssei_v1"] {
+			t.Errorf("%s: mod-wssei v1 asked %d times reading the entry, %d opening it", name, h["wssei_v1"], oh["wssei_v1"])
+		}
+		for _, v := range []string{ValueProductionMode, ValueHTTPStatusCode, ValueRedirects} {
+			if r.Values[v] != own.Values[v] {
+				t.Errorf("%s: %s is %v reading the entry, %v opening it", name, v, r.Values[v], own.Values[v])
+			}
+		}
+		if r.Values[ValueContentLength] != hr.Values[ValueContentLength] || r.Values[ValueTimeToFirstByte] != hr.Values[ValueTimeToFirstByte] {
+			t.Errorf("%s: the entry's length and first byte are %v and %v, the health run's %v and %v", name,
+				r.Values[ValueContentLength], r.Values[ValueTimeToFirstByte], hr.Values[ValueContentLength], hr.Values[ValueTimeToFirstByte])
+		}
+		if fmt.Sprint(r.Phases) != fmt.Sprint(hr.Phases) {
+			t.Errorf("%s: phases %v, the health run's entry %v", name, r.Phases, hr.Phases)
+		}
+		if age, ok := r.Values[ValueEntryAge]; !ok || age < 0 || age > SharedAnswerMaxAge.Seconds() {
+			t.Errorf("%s: entry_age_seconds = %v, %v", name, age, ok)
+		}
+		if _, ok := own.Values[ValueEntryAge]; ok {
+			t.Errorf("%s: a run that opened its entry reports entry_age_seconds", name)
+		}
+	}
+
+	opensOwn := func(t *testing.T, p Prober, tg probe.Target, what string) probe.Result {
+		t.Helper()
+		r, h := sim.runCounting(t, p, tg)
+		if h["entry"] != 1 {
+			t.Errorf("%s: the version run opened /sei/ %d times, want 1", what, h["entry"])
+		}
+		if _, ok := r.Values[ValueEntryAge]; ok {
+			t.Errorf("%s: the version run reports entry_age_seconds", what)
+		}
+		return r
+	}
+	t.Run("maintenance is not shared", func(t *testing.T) {
+		sim.runCounting(t, health, target("maint"))
+		if r := opensOwn(t, sharing, target("maint"), "maintenance"); r.State != probe.StateMaintenance {
+			t.Errorf("version on an instance in maintenance: %s", r.State)
+		}
+	})
+	t.Run("a login needs its own entry", func(t *testing.T) {
+		pages := NewLoggedInPages()
+		vp, _ := NewVersionProber(VersionOptions{Shared: answers, LoggedIn: pages})
+		tg := target("v415")
+		tg.Credentials = monitorCreds()
+		sim.runCounting(t, health, tg)
+		if r := opensOwn(t, vp, tg, "no logged-in page"); r.Values[ValueLoginSuccess] != 1 {
+			t.Errorf("version did not log in: %s", r.Error)
+		}
+		// With a logged-in page another probe saw, no login: the health run's entry serves.
+		pages.Record("v415", probe.Modules, sei.VersionScan{TitleVersion: "4.1.5"}, time.Now())
+		sim.runCounting(t, health, tg)
+		if _, h := sim.runCounting(t, vp, tg); h["entry"] != 0 || h["login"] != 0 {
+			t.Errorf("with a logged-in page: /sei/ opened %d times and %d logins, want 0 and 0", h["entry"], h["login"])
+		}
+	})
+	t.Run("stale", func(t *testing.T) {
+		sim.runCounting(t, health, target("v415"))
+		answers.mu.Lock()
+		answers.m["v415"].entryAt = answers.m["v415"].entryAt.Add(-SharedAnswerMaxAge - time.Second)
+		answers.mu.Unlock()
+		opensOwn(t, sharing, target("v415"), "stale entry")
+	})
+	t.Run("moved", func(t *testing.T) {
+		sim.runCounting(t, health, target("v415"))
+		moved := target("v415")
+		moved.URL += "/"
+		opensOwn(t, sharing, moved, "moved instance")
+	})
+	t.Run("other client settings", func(t *testing.T) {
+		other, _ := NewVersionProber(VersionOptions{Shared: answers, Client: sei.ClientOptions{UserAgent: "outro/1.0"}})
+		sim.runCounting(t, health, target("v415"))
+		opensOwn(t, other, target("v415"), "another User-Agent")
+	})
 }

@@ -32,6 +32,7 @@ const (
 	ValueExternalUp       = "external_page_up"                  // external users' login page answered
 	ValueLoginSuccess     = "login_success"                     // the probe's SIP login worked (version, modules)
 	ValueLoggedInPageAge  = "logged_in_page_age_seconds"        // version: age of the logged-in page another probe saw, read instead of a login
+	ValueEntryAge         = "entry_age_seconds"                 // version: age of the entry the health probe opened, read instead of opening it
 	ValueSessionResumed   = "session_resumed"                   // modules: 1 when the run resumed the SIP session its previous run kept
 	ValueVersionConflict  = "version_conflict"                  // exact SEI version sources disagree
 	ValueModulesInstalled = "modules_installed"

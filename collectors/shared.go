@@ -15,16 +15,18 @@ import (
 // a few seconds old; runs further apart ask for themselves.
 const SharedAnswerMaxAge = 15 * time.Second
 
-// SharedAnswers holds, per instance, the answers of mod-wssei's public surfaces that two probes
-// would otherwise ask for a few seconds apart. The version and health probes always ask; the
-// modules probe reads what they got:
-//   - /versao, asked by the version probe;
-//   - /orgao/listar (a database round trip), asked by the health probe, when it answered its list.
+// SharedAnswers holds, per instance, the answers of SEI's public surfaces that two probes would
+// otherwise ask for a few seconds apart. One probe always asks; another reads what it got:
+//   - the entry (GET /sei/, redirected to SIP's login page), asked by the health probe when it
+//     found the login form, read by the version probe when it needs no login of its own;
+//   - mod-wssei's /versao, asked by the version probe, read by the modules probe;
+//   - mod-wssei's /orgao/listar (a database round trip), asked by the health probe when it
+//     answered its list, read by the modules probe.
 //
 // Only answers that tell something stable are shared: a failure (an error, a 5xx, an error
 // message) is never shared, so the next probe sees it for itself and its result carries its own
-// evidence. mod-wssei (and its database) is asked half as often, which the monitored SEI notices
-// as much as vigia's CPU does.
+// evidence. SIP's login page is served twice a round instead of three times, mod-wssei (and its
+// database) is asked half as often, which the monitored SEI notices as much as vigia's CPU does.
 //
 // A nil *SharedAnswers shares nothing. Safe for concurrent use.
 type SharedAnswers struct {
@@ -41,6 +43,71 @@ type instanceAnswers struct {
 	versao    sei.WSSEIAnswer
 
 	orgaosAt time.Time
+
+	entryAt  time.Time
+	entryKey string // the fetching client's settings (sei.Client.Settings)
+	entry    SharedEntry
+}
+
+// sharedEntryPath is the entry the version probe opens, and so the only one the health probe shares.
+const sharedEntryPath = "/sei/"
+
+// SharedEntry is what a probe read from an instance's entry (/sei/ and its redirect to SIP's login
+// page): the page's version scan and the fetch's own figures, which a probe that reads it records
+// as its entry request's.
+type SharedEntry struct {
+	Scan        sei.VersionScan
+	Status      int
+	URL         string // the final URL, without secrets
+	Timing      sei.Timing
+	Redirects   int
+	Length      int
+	TLSNotAfter time.Time
+}
+
+// record sets what recordFetch sets for a fetched entry.
+func (e SharedEntry) record(r *probe.Result) {
+	r.SetValue(ValueHTTPStatusCode, float64(e.Status))
+	r.Phases = e.Timing.Phases()
+	if e.Timing.FirstByte > 0 {
+		r.SetValue(ValueTimeToFirstByte, e.Timing.FirstByte.Seconds())
+	}
+	r.SetValue(ValueRedirects, float64(e.Redirects))
+	r.SetValue(ValueContentLength, float64(e.Length))
+	if !e.TLSNotAfter.IsZero() {
+		r.SetValue(ValueTLSCertExpiry, float64(e.TLSNotAfter.Unix()))
+	}
+}
+
+// putEntry records an entry that ended on SIP's login form (the health probe's finding of a
+// healthy instance; a failing entry is never shared), fetched by a client with the given settings.
+func (s *SharedAnswers) putEntry(instance, url, settings string, resp *sei.Response, scan sei.VersionScan, at time.Time) {
+	if s == nil || resp == nil || resp.Status != 200 || !scan.LoginForm || scan.Maintenance {
+		return
+	}
+	// The scan's strings are copies (ScanVersions), so the entry keeps nothing of the page; those
+	// the version probe does not read are dropped, with 10,000 instances kept.
+	scan.Title, scan.AssetHash, scan.AssetRC, scan.TitleRC = "", "", "", ""
+	e := SharedEntry{Scan: scan, Status: resp.Status, URL: resp.SafeURL(), Timing: resp.Timing,
+		Redirects: max(len(resp.Hops)-1, 0), Length: len(resp.Raw), TLSNotAfter: resp.TLSNotAfter}
+	s.mu.Lock()
+	a := s.at(instance, url, true)
+	a.entry, a.entryKey, a.entryAt = e, settings, at
+	s.mu.Unlock()
+}
+
+// entry returns a fresh entry fetched by a client with the same settings, and when it was fetched.
+func (s *SharedAnswers) entry(instance, url, settings string, now time.Time) (SharedEntry, time.Time, bool) {
+	if s == nil {
+		return SharedEntry{}, time.Time{}, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.at(instance, url, false)
+	if a == nil || a.entryKey != settings || !freshAnswer(a.entryAt, now) {
+		return SharedEntry{}, time.Time{}, false
+	}
+	return a.entry, a.entryAt, true
 }
 
 // NewSharedAnswers returns an empty store.

@@ -70,7 +70,8 @@ type VersionOptions struct {
 	// LoggedInMaxAge old (0: DefaultLoggedInMaxAge, negative: never) is read instead of logging in.
 	LoggedIn       *LoggedInPages `yaml:"-"`
 	LoggedInMaxAge time.Duration  `yaml:"-"`
-	// Shared, when set, passes mod-wssei's /versao answer to the modules probe.
+	// Shared, when set, passes mod-wssei's /versao answer to the modules probe, and gives the entry
+	// the health probe found healthy a moment ago to runs that need no login page of their own.
 	Shared *SharedAnswers `yaml:"-"`
 }
 
@@ -161,7 +162,15 @@ func (p *VersionProber) Probe(ctx context.Context, t probe.Target) (r probe.Resu
 	var obs observations
 	prod := prodVotes{}
 
-	entry, scan, ok := openEntry(ctx, s, t, &r)
+	// A run with credentials reads the logged-in page another probe saw, or logs in itself from
+	// its own entry.
+	wantsLogin := !p.opts.NoLogin && !t.Credentials.Empty()
+	var seen LoggedInPage
+	var haveSeen bool
+	if wantsLogin {
+		seen, haveSeen = p.opts.LoggedIn.Seen(t.Name, p.loggedInMaxAge(), time.Now())
+	}
+	entry, shared, scan, ok := p.openEntry(ctx, s, t, &r, wantsLogin && !haveSeen)
 	if !ok {
 		return r
 	}
@@ -179,7 +188,7 @@ func (p *VersionProber) Probe(ctx context.Context, t probe.Target) (r probe.Resu
 		}
 	}
 
-	if !p.opts.NoLogin && !t.Credentials.Empty() {
+	if wantsLogin {
 		addLanding := func(ls sei.VersionScan) {
 			obs.add("sei", ls.TitleVersion, SourcePageTitle, ConfidenceExact)
 			obs.add("sei", ls.AssetSEI, SourceAssetSuffix, ConfidenceExact)
@@ -187,7 +196,7 @@ func (p *VersionProber) Probe(ctx context.Context, t probe.Target) (r probe.Resu
 			obs.add("infra", ls.AssetInfra, SourceAssetSuffix, ConfidenceExact)
 			prod.add(ls)
 		}
-		if seen, ok := p.opts.LoggedIn.Seen(t.Name, p.loggedInMaxAge(), time.Now()); ok {
+		if haveSeen {
 			addLanding(seen.Scan())
 			r.SetValue(ValueLoggedInPageAge, time.Since(seen.At).Seconds())
 		} else if lr, err := sei.LoginFrom(ctx, s, entry, t.Credentials); err != nil {
@@ -238,11 +247,33 @@ func (p *VersionProber) Probe(ctx context.Context, t probe.Target) (r probe.Resu
 	if _, ok := obs.best("sei"); !ok {
 		inf, _ := obs.best("infra")
 		r.Fail(strings.Join(append([]string{fmt.Sprintf("no surface told the SEI version (Infra %q is not in the versions table)", inf.Version)}, notes...), "; "))
-		r.Evidence = evidenceOf("entry", sei.JoinURL(t.URL, "/sei/"), entry)
+		r.Evidence = evidenceOf("entry", sei.JoinURL(t.URL, sharedEntryPath), entry)
+		if shared != nil {
+			r.Evidence.URL, r.Evidence.Status = shared.URL, shared.Status
+		}
 		return r
 	}
 	r.OK = true
 	return r
+}
+
+// openEntry opens the instance's entry (/sei/, redirected to SIP's login page) and judges it as
+// openEntry does, or, when the run will not log in from it, reads the entry the health run of the
+// same instance found healthy a moment ago (SharedAnswers): the login page's Infra assets and
+// production-mode evidence are the same, and the instance is spared serving it again. The result
+// then records that fetch's status, latency split and certificate expiry as its entry's, and
+// entry_age_seconds says how old it is.
+func (p *VersionProber) openEntry(ctx context.Context, s *sei.Session, t probe.Target, r *probe.Result, login bool) (entry *sei.Response, shared *SharedEntry, scan sei.VersionScan, ok bool) {
+	if !login {
+		if e, at, found := p.opts.Shared.entry(t.Name, t.URL, p.c.Settings(), time.Now()); found {
+			e.record(r)
+			r.SetValue(ValueEntryAge, max(time.Since(at), 0).Seconds())
+			r.State = probe.StateUp
+			return nil, &e, e.Scan, true
+		}
+	}
+	entry, scan, ok = openEntry(ctx, s, t, r)
+	return entry, nil, scan, ok
 }
 
 // drift compares the best SEI and SIP observations with desired state and the fleet's latest.

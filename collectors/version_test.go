@@ -10,6 +10,7 @@ import (
 
 	"github.com/vigia-sei/vigia/collectors/desired"
 	"github.com/vigia-sei/vigia/collectors/probe"
+	"github.com/vigia-sei/vigia/collectors/sei"
 	"github.com/vigia-sei/vigia/internal/seisim"
 )
 
@@ -302,5 +303,45 @@ func TestWSSEIv1IsAskedOnlyWhereItCanBe(t *testing.T) {
 		if m, _ := moduleOf(r, "mod-wssei"); tc.name == "w3011" && tc.p == Prober(modules) && (m.Up == nil || !*m.Up) {
 			t.Errorf("modules on w3011: mod-wssei not found up through v1: %+v", r.Modules)
 		}
+	}
+}
+
+// A health run followed by a version run, as the scheduler starts them 1.5 s apart, on an instance
+// whose logged-in page the modules or synthetic probe saw (the daemon's steady state): with shared
+// answers the version run reads the entry the health run opened.
+func BenchmarkHealthThenVersion(b *testing.B) {
+	for _, shared := range []bool{false, true} {
+		b.Run(map[bool]string{false: "alone", true: "shared"}[shared], func(b *testing.B) {
+			env := newSim(b, inst("b415", "4.1.5", seisim.Module{Name: "mod-wssei", Version: "2.2.1"}))
+			var answers *SharedAnswers
+			if shared {
+				answers = NewSharedAnswers()
+			}
+			h, err := NewHealthProber(HealthOptions{Shared: answers})
+			if err != nil {
+				b.Fatal(err)
+			}
+			pages := NewLoggedInPages()
+			pages.Record("b415", probe.Modules, sei.VersionScan{TitleVersion: "4.1.5", AssetSEI: "4.1.5", AssetInfra: "2.29.2"}, time.Now())
+			v, err := NewVersionProber(VersionOptions{Shared: answers, LoggedIn: pages})
+			if err != nil {
+				b.Fatal(err)
+			}
+			tg := env.target("b415")
+			if tg.Credentials.Empty() {
+				b.Fatal("the target has no credentials: the version run would need no logged-in page")
+			}
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if r := h.Probe(ctx, tg); !r.OK {
+					b.Fatal(r.Error)
+				}
+				if r := v.Probe(ctx, tg); !r.OK {
+					b.Fatal(r.Error)
+				}
+			}
+		})
 	}
 }

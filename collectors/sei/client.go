@@ -64,7 +64,9 @@ type Client struct {
 	conns    *ConnPool
 	borrow   bool
 	// tlsTag keeps apart in conns the TLS connections of clients that verify differently.
-	tlsTag       string
+	tlsTag string
+	// settings names everything that changes what a fetch sees (Settings).
+	settings     string
 	ua           string
 	maxBody      int64
 	maxRedirects int
@@ -102,6 +104,7 @@ func NewClient(opts ClientOptions) (*Client, error) {
 	if c.maxRedirects <= 0 {
 		c.maxRedirects = DefaultMaxRedirects
 	}
+	c.settings = fmt.Sprintf("%sua=%q body=%d redirects=%d", c.tlsTag, c.ua, c.maxBody, c.maxRedirects)
 	if opts.CAFile != "" {
 		pool, err := tlsroots.Pool(opts.CAFile)
 		if err != nil {
@@ -111,6 +114,11 @@ func NewClient(opts ClientOptions) (*Client, error) {
 	}
 	return c, nil
 }
+
+// Settings names what makes two clients fetch the same URL alike: the User-Agent, how
+// certificates are verified and the limits. A probe reads a page another probe fetched only when
+// their clients' settings are equal.
+func (c *Client) Settings() string { return c.settings }
 
 // UserAgent is the User-Agent every session sends.
 func (c *Client) UserAgent() string { return c.ua }

@@ -15,7 +15,9 @@ import (
 
 // In the daemon an instance's health, version and modules runs follow each other 1.5 s apart, and
 // mod-wssei's /versao and /orgao/listar are asked once per round: by the version and the health
-// probe, the modules probe reading their answers.
+// probe, the modules probe reading their answers. Once the modules probe has logged in, the
+// version probe reads its logged-in page and the entry the health probe opened: /sei/ is opened
+// once per round.
 func TestDaemonAsksModWSSEIOncePerRound(t *testing.T) {
 	sim := seisim.New(seisim.Fleet{Instances: []seisim.Instance{
 		{Name: "sei-1", Org: "AAA", SEIVersion: "4.1.5", Producao: true, Modules: []seisim.Module{{Name: "mod-wssei", Version: "2.2.1"}}},
@@ -26,6 +28,8 @@ func TestDaemonAsksModWSSEIOncePerRound(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var what string
 		switch {
+		case strings.HasSuffix(r.URL.Path, "/sei/"):
+			what = "entry"
 		case strings.HasSuffix(r.URL.Path, "/versao"):
 			what = "versao"
 		case strings.HasSuffix(r.URL.Path, "/orgao/listar"):
@@ -69,7 +73,7 @@ fleet:
 		mu.Lock()
 		modules := hits["modules run"]
 		mu.Unlock()
-		if modules >= 4 { // two rounds on both instances
+		if modules >= 6 { // three rounds on both instances
 			break
 		}
 		if time.Now().After(deadline) {
@@ -93,5 +97,11 @@ fleet:
 	}
 	if hits["versao"] < hits["version run"] || hits["orgaos"] < hits["health run"] {
 		t.Errorf("the version and health probes no longer ask mod-wssei themselves: %v", hits)
+	}
+	// The first version and modules runs of each instance log in from their own entry; after that
+	// only the health probe opens it (and one more run each may be cut by the stop).
+	if hits["entry"] > hits["health run"]+2*2+2 {
+		t.Errorf("/sei/ opened %d times for %d health, %d version and %d modules runs: the version probe opens its own every round (%v)",
+			hits["entry"], hits["health run"], hits["version run"], hits["modules run"], hits)
 	}
 }
