@@ -143,9 +143,10 @@ func version() string {
 // events that point into them, and the disk-buffer record of the event being written. The outputs
 // copy what they keep, so nothing of a result outlives its HandleResult.
 type resultBuf struct {
-	docs []byte
-	evs  []ecs.Event
-	rec  []byte
+	docs  []byte
+	evs   []ecs.Event
+	rec   []byte
+	lines [][]byte // the documents for the event file
 }
 
 // HandleResult records one probe run (and its synthetic steps). It never waits on the network.
@@ -162,6 +163,7 @@ func (p *Pipeline) HandleResult(r probe.Result) {
 	for _, ev := range evs {
 		p.putRec(ev, &rb.rec)
 	}
+	p.writeFile(evs, &rb.lines)
 	clear(evs)
 	// A result of many large steps must not pin its buffer for good.
 	if cap(docs) <= 256<<10 {
@@ -185,9 +187,12 @@ func (p *Pipeline) put(ev ecs.Event) {
 	bp := p.recPool.Get().(*[]byte)
 	p.putRec(ev, bp)
 	p.recPool.Put(bp)
+	var docs [][]byte
+	p.writeFile([]ecs.Event{ev}, &docs)
 }
 
-// putRec hands ev to the outputs, building its disk-buffer record in *rec.
+// putRec counts ev and hands it to the disk buffer, building its record in *rec; writeFile hands
+// it to the event file.
 func (p *Pipeline) putRec(ev ecs.Event, rec *[]byte) {
 	p.m.eventsOf.get(ev.Dataset).Inc()
 	if p.queue != nil {
@@ -214,14 +219,29 @@ func (p *Pipeline) putRec(ev ecs.Event, rec *[]byte) {
 			p.outputError("cannot write an event to the disk buffer; it is lost", err)
 		}
 	}
-	if p.file != nil {
-		switch err := p.file.Write(ev.Doc); {
-		case errors.Is(err, ndjson.ErrClosed):
-			p.m.drop("closed", 1)
-		case err != nil:
-			p.m.failed.WithLabelValues("file", "write_error").Inc()
-			p.outputError("cannot write an event to the event file; it is lost", err)
-		default:
+}
+
+// writeFile appends events to the event file in one write (ndjson.Writer.Write). docs is scratch
+// for the list of their documents.
+func (p *Pipeline) writeFile(evs []ecs.Event, docs *[][]byte) {
+	if p.file == nil || len(evs) == 0 {
+		return
+	}
+	d := (*docs)[:0]
+	for _, ev := range evs {
+		d = append(d, ev.Doc)
+	}
+	err := p.file.Write(d...)
+	clear(d)
+	*docs = d[:0]
+	switch {
+	case errors.Is(err, ndjson.ErrClosed):
+		p.m.drop("closed", len(evs))
+	case err != nil:
+		p.m.failed.WithLabelValues("file", "write_error").Add(float64(len(evs)))
+		p.outputError("cannot write an event to the event file; it is lost", err)
+	default:
+		for _, ev := range evs {
 			p.m.fileShippedOf.get(ev.Dataset).Inc()
 		}
 	}

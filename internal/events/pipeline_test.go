@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/vigia-sei/vigia/alerting"
+	"github.com/vigia-sei/vigia/collectors/probe"
 	"github.com/vigia-sei/vigia/config"
 	"github.com/vigia-sei/vigia/internal/events/ecs"
 )
@@ -257,4 +259,56 @@ func drainQueue(t *testing.T, p *Pipeline) []diskqueueRecord {
 		out = append(out, diskqueueRecord{ev.Dataset, ev.ID})
 	}
 	return out
+}
+
+// syscw is the number of write system calls this process made (/proc/self/io).
+func syscw(t *testing.T) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		t.Skipf("no /proc/self/io: %v", err) // not Linux; the write count is a Linux reading
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "syscw: "); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+	}
+	t.Fatal("no syscw in /proc/self/io")
+	return 0
+}
+
+// A synthetic run's documents (one per step and one for the run) reach the event file in one
+// write, all of them by the time HandleResult returns.
+func TestSyntheticRunIsOneWriteToTheEventFile(t *testing.T) {
+	state := t.TempDir()
+	p, err := NewFromConfig(&config.Config{Global: config.Global{StateDir: state}}, prometheus.NewRegistry(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	r := probe.Result{ID: "run-1", Target: probe.Target{Name: "sei-1", URL: "https://sei.exemplo/"}, Probe: probe.Synthetic,
+		Start: time.Now(), Duration: time.Second, OK: true}
+	for _, s := range []string{"entry", "login", "landing", "search", "logout", "after_logout"} {
+		r.Steps = append(r.Steps, probe.Step{Name: s, Duration: 100 * time.Millisecond, OK: true, Status: 200})
+	}
+	p.HandleResult(r) // opens the file
+	before := syscw(t)
+	p.HandleResult(r)
+	if n := syscw(t) - before; n > 2 {
+		t.Errorf("one synthetic run of %d steps took %d write calls, want 1", len(r.Steps), n)
+	}
+	docs := readNDJSON(t, filepath.Join(state, "events")) // before Close: already in the file
+	if want := 2 * (len(r.Steps) + 1); len(docs) != want {
+		t.Fatalf("%d documents in the event file, want %d", len(docs), want)
+	}
+	if field(docs[0], "event.id") != "run-1" {
+		t.Errorf("first document: %v", docs[0])
+	}
+	if got, want := testutil.ToFloat64(p.m.shipped.WithLabelValues("file", "probe")), float64(len(docs)); got != want {
+		t.Errorf("shipped{file,probe} = %v, want %v", got, want)
+	}
 }

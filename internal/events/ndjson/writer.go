@@ -89,16 +89,22 @@ func (w *Writer) files() ([]string, error) {
 	return out, nil
 }
 
-// Write appends one document and a newline, in one write so that concurrent readers (tail -f,
-// Filebeat) never see half a line.
-func (w *Writer) Write(doc []byte) error {
+// Write appends documents, each on its own line, in one write: concurrent readers (tail -f,
+// Filebeat) never see half a line, and the documents of one probe run (a synthetic run is one per
+// step and one for the run) cost one system call. They are in the file, if not yet on disk, when
+// Write returns, so a crash of vigia loses none.
+func (w *Writer) Write(docs ...[]byte) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
 		return ErrClosed
 	}
+	size := 0
+	for _, d := range docs {
+		size += len(d) + 1
+	}
 	now := w.o.Now()
-	if w.f != nil && (w.size+int64(len(doc))+1 > w.o.MaxBytes || now.Sub(w.created) >= w.o.MaxAge) && w.size > 0 {
+	if w.f != nil && (w.size+int64(size) > w.o.MaxBytes || now.Sub(w.created) >= w.o.MaxAge) && w.size > 0 {
 		if err := w.f.Close(); err != nil {
 			return fmt.Errorf("close full event file: %w", err)
 		}
@@ -109,7 +115,10 @@ func (w *Writer) Write(doc []byte) error {
 			return err
 		}
 	}
-	w.buf = append(append(w.buf[:0], doc...), '\n')
+	w.buf = w.buf[:0]
+	for _, d := range docs {
+		w.buf = append(append(w.buf, d...), '\n')
+	}
 	n, err := w.f.Write(w.buf)
 	w.size += int64(n)
 	if cap(w.buf) > 1<<20 {

@@ -97,3 +97,34 @@ func TestRotatesByAgeAndResumesYoungFile(t *testing.T) {
 		t.Errorf("new file named %s", filepath.Base(files[1]))
 	}
 }
+
+// Several documents in one Write are lines of one file, in order; a batch that does not fit the
+// current file starts the next one rather than splitting.
+func TestWriteOfSeveralDocuments(t *testing.T) {
+	dir := t.TempDir()
+	c := &clock{time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+	w, err := Open(Options{Dir: dir, MaxBytes: 39, MaxAge: time.Hour, MaxFiles: 10, Now: c.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write([]byte(`{"n":1}`), []byte(`{"n":2}`), []byte(`{"n":3}`)); err != nil { // 24 bytes
+		t.Fatal(err)
+	}
+	c.t = c.t.Add(time.Millisecond)
+	if err := w.Write([]byte(`{"n":4}`), []byte(`{"n":5}`)); err != nil { // 16 more would pass 39
+		t.Fatal(err)
+	}
+	if err := w.Write(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, lines := readAll(t, dir)
+	if len(files) != 2 || fmt.Sprint(lines) != `[{"n":1} {"n":2} {"n":3} {"n":4} {"n":5}]` {
+		t.Fatalf("files %v, lines %v", files, lines)
+	}
+	if st, _ := os.Stat(files[0]); st.Size() != 24 {
+		t.Errorf("first file is %d bytes, want the first batch's 24", st.Size())
+	}
+}
