@@ -92,7 +92,6 @@ type job struct {
 	phase   time.Duration // deterministic per-key offset within the interval
 	origin  time.Time     // the time phases are counted from
 	running atomic.Bool
-	index   int
 }
 
 type jobRun struct {
@@ -199,7 +198,7 @@ func (s *Scheduler) Update(targets []probe.Target, plans []Plan) {
 	}
 	s.queue = s.queue[:0]
 	for _, j := range s.jobs {
-		s.queue = append(s.queue, j)
+		s.queue = append(s.queue, queued{next: j.next, j: j})
 	}
 	heap.Init(&s.queue)
 	s.mu.Unlock()
@@ -350,7 +349,7 @@ func (s *Scheduler) dispatchLoop(ctx context.Context, wg *sync.WaitGroup) {
 				return
 			}
 		}
-		j := s.queue[0]
+		j := s.queue[0].j
 		now := time.Now()
 		if wait := j.next.Sub(now); wait > 0 {
 			s.mu.Unlock()
@@ -368,6 +367,7 @@ func (s *Scheduler) dispatchLoop(ctx context.Context, wg *sync.WaitGroup) {
 		}
 		due := j.next
 		j.next = s.following(j, due, now)
+		s.queue[0].next = j.next
 		heap.Fix(&s.queue, 0)
 		s.mu.Unlock()
 
@@ -476,16 +476,23 @@ func newID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// jobHeap orders jobs by next run.
-type jobHeap []*job
+// jobHeap orders jobs by next run. Each entry carries its job's next run, so ordering the heap
+// reads only the heap's own array: with tens of thousands of jobs, following the pointer to each
+// job it compares was a cache miss a time (1% of vigia's CPU at 10,000 instances).
+type jobHeap []queued
+
+type queued struct {
+	next time.Time // j.next, kept equal to it
+	j    *job
+}
 
 func (h jobHeap) Len() int           { return len(h) }
 func (h jobHeap) Less(i, j int) bool { return h[i].next.Before(h[j].next) }
-func (h jobHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i]; h[i].index = i; h[j].index = j }
-func (h *jobHeap) Push(x any)        { j := x.(*job); j.index = len(*h); *h = append(*h, j) }
+func (h jobHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *jobHeap) Push(x any)        { *h = append(*h, x.(queued)) }
 func (h *jobHeap) Pop() any {
 	old := *h
-	j := old[len(old)-1]
+	q := old[len(old)-1]
 	*h = old[:len(old)-1]
-	return j
+	return q
 }
