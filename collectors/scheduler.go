@@ -385,71 +385,112 @@ func (s *Scheduler) dispatchLoop(ctx context.Context, wg *sync.WaitGroup) {
 			return
 		}
 		wg.Add(1)
-		go func(d dispatch) {
-			defer wg.Done()
-			defer func() { <-s.slots }()
-			s.execute(ctx, d)
-		}(dispatch{j: j, scheduled: due})
+		go s.execute(ctx, dispatch{j: j, scheduled: due}, func() { <-s.slots; wg.Done() })
 	}
 }
 
-func (s *Scheduler) execute(ctx context.Context, d dispatch) {
+// execute runs a dispatched job in its own goroutine and hands the result on; release frees its
+// run slot. The prober runs in this goroutine: a watchdog, not a second goroutine, bounds it. A
+// prober that ignores its deadline is abandoned when the watchdog fires (timeout plus a grace):
+// the watchdog reports the timeout and frees the slot, and whatever the prober returns later is
+// dropped, as RunProbe does for its callers.
+func (s *Scheduler) execute(ctx context.Context, d dispatch, release func()) {
 	j := d.j
-	defer j.running.Store(false)
 	start := time.Now()
 	s.m.lag.WithLabelValues(j.key.probe).Observe(start.Sub(d.scheduled).Seconds())
 	s.inFlight.Add(1)
-	defer s.inFlight.Add(-1)
+	run := j.run.Load()
+	var once atomic.Bool
+	complete := func(r probe.Result) {
+		if !once.CompareAndSwap(false, true) {
+			return
+		}
+		s.inFlight.Add(-1)
+		outcome := "success"
+		switch {
+		case r.OK:
+		case r.Values["timeout"] == 1:
+			outcome = "timeout"
+		default:
+			outcome = "failure"
+		}
+		s.m.runs.WithLabelValues(j.key.probe, outcome).Inc()
+		s.m.duration.WithLabelValues(j.key.probe).Observe(time.Since(start).Seconds())
+		if s.handler != nil {
+			s.handler.HandleResult(r)
+		}
+		j.running.Store(false)
+		release()
+	}
+	watchdog := time.AfterFunc(run.timeout+abandonGrace, func() {
+		complete(abandoned(run.prober, *run.target, start, run.timeout))
+	})
 	// A run that has started finishes within its own deadline even when vigia is shutting down:
 	// a probe cut short by SIGTERM would report a failure the instance never had.
-	run := j.run.Load()
-	r := RunProbe(context.WithoutCancel(ctx), run.prober, *run.target, run.timeout)
-	outcome := "success"
-	switch {
-	case r.OK:
-	case r.Values["timeout"] == 1:
-		outcome = "timeout"
-	default:
-		outcome = "failure"
-	}
-	s.m.runs.WithLabelValues(j.key.probe, outcome).Inc()
-	s.m.duration.WithLabelValues(j.key.probe).Observe(time.Since(start).Seconds())
-	if s.handler != nil {
-		s.handler.HandleResult(r)
-	}
+	r := runProber(context.WithoutCancel(ctx), run.prober, *run.target, run.timeout)
+	watchdog.Stop()
+	complete(r)
 }
+
+// abandonGrace is how long past its deadline a prober may take to return its own timeout result
+// before it is abandoned.
+const abandonGrace = 100 * time.Millisecond
 
 // RunProbe runs one prober with a deadline and fills the fields every Result must have. A prober
 // that ignores its deadline is abandoned (its goroutine finishes on its own) and reported as a
 // timeout, so it can never hold a worker forever.
 func RunProbe(ctx context.Context, p Prober, t probe.Target, timeout time.Duration) probe.Result {
 	start := time.Now()
-	pctx, cancel := context.WithTimeout(ctx, timeout)
+	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	done := make(chan probe.Result, 1)
-	go func() {
-		defer func() {
-			if v := recover(); v != nil {
-				r := probe.Result{}
-				r.Fail("prober crashed; this is a vigia bug, please report it")
-				done <- r
-			}
-		}()
-		done <- p.Probe(pctx, t)
-	}()
-	var r probe.Result
+	go func() { done <- runProber(ctx, p, t, timeout) }()
 	select {
-	case r = <-done:
-	case <-pctx.Done():
+	case r := <-done:
+		return r
+	case <-wctx.Done():
 		// Grace for a prober that is returning its own timeout result right now.
 		select {
-		case r = <-done:
-		case <-time.After(100 * time.Millisecond):
-			r = probe.Result{}
-			r.Fail("no answer within " + timeout.String())
-			r.SetValue("timeout", 1)
+		case r := <-done:
+			return r
+		case <-time.After(abandonGrace):
+			return abandoned(p, t, start, timeout)
 		}
 	}
+}
+
+// runProber runs p under a deadline and fills the fields every Result must have; a panic becomes
+// a failed result. It returns when the prober does.
+func runProber(ctx context.Context, p Prober, t probe.Target, timeout time.Duration) (r probe.Result) {
+	start := time.Now()
+	pctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	func() {
+		defer func() {
+			if v := recover(); v != nil {
+				r = probe.Result{}
+				r.Fail("prober crashed; this is a vigia bug, please report it")
+			}
+		}()
+		r = p.Probe(pctx, t)
+	}()
+	r = completeResult(r, p, t, start)
+	if !r.OK && pctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+		r.SetValue("timeout", 1)
+	}
+	return r
+}
+
+// abandoned is the result of a run whose prober did not return within its deadline and grace.
+func abandoned(p Prober, t probe.Target, start time.Time, timeout time.Duration) probe.Result {
+	r := probe.Result{}
+	r.Fail("no answer within " + timeout.String())
+	r.SetValue("timeout", 1)
+	return completeResult(r, p, t, start)
+}
+
+// completeResult fills what a prober may leave out.
+func completeResult(r probe.Result, p Prober, t probe.Target, start time.Time) probe.Result {
 	if r.ID == "" {
 		r.ID = newID()
 	}
@@ -463,9 +504,6 @@ func RunProbe(ctx context.Context, p Prober, t probe.Target, timeout time.Durati
 	}
 	if !r.OK && r.Error == "" {
 		r.Error = "probe failed"
-	}
-	if !r.OK && pctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
-		r.SetValue("timeout", 1)
 	}
 	return r
 }

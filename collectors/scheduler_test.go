@@ -240,6 +240,13 @@ func (panicky) Probe(context.Context, probe.Target) probe.Result {
 	panic("boom")
 }
 
+type okProber struct{}
+
+func (okProber) Name() string { return "ok" }
+func (okProber) Probe(context.Context, probe.Target) probe.Result {
+	return probe.Result{OK: true}
+}
+
 type deaf struct{ stop chan struct{} }
 
 func (deaf) Name() string { return "deaf" }
@@ -259,6 +266,62 @@ func TestRunProbeContainsBadProbers(t *testing.T) {
 	r = RunProbe(context.Background(), d, probe.Target{Name: "x"}, 50*time.Millisecond)
 	if r.OK || r.Values["timeout"] != 1 || time.Since(start) > time.Second {
 		t.Errorf("prober ignoring its deadline held the worker: %+v after %v", r, time.Since(start))
+	}
+}
+
+// In the scheduler the prober runs in the run's own goroutine under a watchdog: a prober that
+// ignores its deadline is reported as a timeout and gives its run slot back, a panicking one is
+// a failed result, and the others keep their schedule.
+func TestSchedulerContainsBadProbers(t *testing.T) {
+	d := deaf{stop: make(chan struct{})}
+	defer close(d.stop)
+	got := &collected{}
+	reg := prometheus.NewRegistry()
+	// One run slot: a deaf run that kept its slot would stop every other run.
+	s := NewScheduler(SchedulerOptions{Concurrency: 1, StartSpread: 10 * time.Millisecond, Registerer: reg}, got)
+	s.Update([]probe.Target{{Name: "sei-1"}}, []Plan{
+		{Prober: d, Interval: 400 * time.Millisecond, Timeout: 50 * time.Millisecond},
+		{Prober: panicky{}, Interval: 400 * time.Millisecond, Timeout: 50 * time.Millisecond},
+		{Prober: okProber{}, Interval: 100 * time.Millisecond, Timeout: 50 * time.Millisecond},
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.Run(ctx); close(done) }()
+	time.Sleep(1500 * time.Millisecond)
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the scheduler did not stop: a deaf run still counts as running")
+	}
+	res := got.snapshot()
+	byProbe := map[string][]probe.Result{}
+	for _, rs := range res {
+		for _, r := range rs {
+			byProbe[r.Probe] = append(byProbe[r.Probe], r)
+		}
+	}
+	if rs := byProbe["deaf"]; len(rs) < 2 {
+		t.Errorf("the deaf prober was reported %d times in 1.5 s, want a timeout every 400 ms", len(rs))
+	}
+	for _, r := range byProbe["deaf"] {
+		if r.OK || r.Values["timeout"] != 1 || r.Target.Name == "" || r.ID == "" {
+			t.Errorf("deaf run: want a timeout result with target and ID, got %+v", r)
+		}
+	}
+	for _, r := range byProbe["panicky"] {
+		if r.OK || !strings.Contains(r.Error, "crashed") {
+			t.Errorf("panicking run: %+v", r)
+		}
+	}
+	if len(byProbe["panicky"]) == 0 {
+		t.Error("the panicking prober produced no result")
+	}
+	if n := len(byProbe["ok"]); n < 8 {
+		t.Errorf("the healthy prober ran %d times in 1.5 s at 100 ms with one slot, want >= 8", n)
+	}
+	if v := testutil.ToFloat64(s.m.runs.WithLabelValues("deaf", "timeout")); v < 2 {
+		t.Errorf("vigia_probe_runs_total{probe=deaf,outcome=timeout} = %v", v)
 	}
 }
 
