@@ -46,36 +46,45 @@ type instanceAnswers struct {
 
 	entryAt  time.Time
 	entryKey string // the fetching client's settings (sei.Client.Settings)
-	entry    SharedEntry
+	entry    sharedEntry
 }
 
 // sharedEntryPath is the entry the version probe opens, and so the only one the health probe shares.
 const sharedEntryPath = "/sei/"
 
-// SharedEntry is what a probe read from an instance's entry (/sei/ and its redirect to SIP's login
-// page): the page's version scan and the fetch's own figures, which a probe that reads it records
-// as its entry request's.
-type SharedEntry struct {
-	Scan        sei.VersionScan
-	Status      int
-	URL         string // the final URL, without secrets
-	Timing      sei.Timing
-	Redirects   int
-	Length      int
-	TLSNotAfter time.Time
+// sharedEntry is what the version probe needs of an entry another probe opened (/sei/ and its
+// redirect to SIP's login page): the page's Infra version and production-mode evidence, the first
+// SEI version it shows (wsseiV1Possible), and the fetch's figures, which the version result records
+// as its entry's. It is kept compact: one per instance, 10,000 of them.
+type sharedEntry struct {
+	infra, sei        string
+	versioned, random int32
+	status, redirects int32
+	length            int64
+	dns, connect, tls time.Duration
+	processing        time.Duration
+	transfer          time.Duration
+	firstByte         time.Duration
+	tlsNotAfter       int64 // Unix seconds; 0: none (plain HTTP)
+}
+
+// scan gives the entry back as the VersionScan fields the version probe reads.
+func (e *sharedEntry) scan() sei.VersionScan {
+	return sei.VersionScan{AssetInfra: e.infra, TitleVersion: e.sei, VersionedAssets: int(e.versioned),
+		RandomSuffixes: int(e.random), LoginForm: true}
 }
 
 // record sets what recordFetch sets for a fetched entry.
-func (e SharedEntry) record(r *probe.Result) {
-	r.SetValue(ValueHTTPStatusCode, float64(e.Status))
-	r.Phases = e.Timing.Phases()
-	if e.Timing.FirstByte > 0 {
-		r.SetValue(ValueTimeToFirstByte, e.Timing.FirstByte.Seconds())
+func (e *sharedEntry) record(r *probe.Result) {
+	r.SetValue(ValueHTTPStatusCode, float64(e.status))
+	r.Phases = sei.Timing{DNS: e.dns, Connect: e.connect, TLS: e.tls, Processing: e.processing, Transfer: e.transfer}.Phases()
+	if e.firstByte > 0 {
+		r.SetValue(ValueTimeToFirstByte, e.firstByte.Seconds())
 	}
-	r.SetValue(ValueRedirects, float64(e.Redirects))
-	r.SetValue(ValueContentLength, float64(e.Length))
-	if !e.TLSNotAfter.IsZero() {
-		r.SetValue(ValueTLSCertExpiry, float64(e.TLSNotAfter.Unix()))
+	r.SetValue(ValueRedirects, float64(e.redirects))
+	r.SetValue(ValueContentLength, float64(e.length))
+	if e.tlsNotAfter != 0 {
+		r.SetValue(ValueTLSCertExpiry, float64(e.tlsNotAfter))
 	}
 }
 
@@ -85,11 +94,20 @@ func (s *SharedAnswers) putEntry(instance, url, settings string, resp *sei.Respo
 	if s == nil || resp == nil || resp.Status != 200 || !scan.LoginForm || scan.Maintenance {
 		return
 	}
-	// The scan's strings are copies (ScanVersions), so the entry keeps nothing of the page; those
-	// the version probe does not read are dropped, with 10,000 instances kept.
-	scan.Title, scan.AssetHash, scan.AssetRC, scan.TitleRC = "", "", "", ""
-	e := SharedEntry{Scan: scan, Status: resp.Status, URL: resp.SafeURL(), Timing: resp.Timing,
-		Redirects: max(len(resp.Hops)-1, 0), Length: len(resp.Raw), TLSNotAfter: resp.TLSNotAfter}
+	// The scan's strings are copies (ScanVersions): the entry keeps nothing of the page.
+	e := sharedEntry{infra: scan.AssetInfra, versioned: int32(scan.VersionedAssets), random: int32(scan.RandomSuffixes),
+		status: int32(resp.Status), redirects: int32(max(len(resp.Hops)-1, 0)), length: int64(len(resp.Raw)),
+		dns: resp.Timing.DNS, connect: resp.Timing.Connect, tls: resp.Timing.TLS, processing: resp.Timing.Processing,
+		transfer: resp.Timing.Transfer, firstByte: resp.Timing.FirstByte}
+	for _, v := range [...]string{scan.TitleVersion, scan.AssetSEI, scan.LogoVersion} {
+		if v != "" {
+			e.sei = v
+			break
+		}
+	}
+	if !resp.TLSNotAfter.IsZero() {
+		e.tlsNotAfter = resp.TLSNotAfter.Unix()
+	}
 	s.mu.Lock()
 	a := s.at(instance, url, true)
 	a.entry, a.entryKey, a.entryAt = e, settings, at
@@ -97,15 +115,15 @@ func (s *SharedAnswers) putEntry(instance, url, settings string, resp *sei.Respo
 }
 
 // entry returns a fresh entry fetched by a client with the same settings, and when it was fetched.
-func (s *SharedAnswers) entry(instance, url, settings string, now time.Time) (SharedEntry, time.Time, bool) {
+func (s *SharedAnswers) entry(instance, url, settings string, now time.Time) (sharedEntry, time.Time, bool) {
 	if s == nil {
-		return SharedEntry{}, time.Time{}, false
+		return sharedEntry{}, time.Time{}, false
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.at(instance, url, false)
 	if a == nil || a.entryKey != settings || !freshAnswer(a.entryAt, now) {
-		return SharedEntry{}, time.Time{}, false
+		return sharedEntry{}, time.Time{}, false
 	}
 	return a.entry, a.entryAt, true
 }

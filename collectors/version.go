@@ -249,7 +249,7 @@ func (p *VersionProber) Probe(ctx context.Context, t probe.Target) (r probe.Resu
 		r.Fail(strings.Join(append([]string{fmt.Sprintf("no surface told the SEI version (Infra %q is not in the versions table)", inf.Version)}, notes...), "; "))
 		r.Evidence = evidenceOf("entry", sei.JoinURL(t.URL, sharedEntryPath), entry)
 		if shared != nil {
-			r.Evidence.URL, r.Evidence.Status = shared.URL, shared.Status
+			r.Evidence.Status = int(shared.status)
 		}
 		return r
 	}
@@ -263,13 +263,13 @@ func (p *VersionProber) Probe(ctx context.Context, t probe.Target) (r probe.Resu
 // production-mode evidence are the same, and the instance is spared serving it again. The result
 // then records that fetch's status, latency split and certificate expiry as its entry's, and
 // entry_age_seconds says how old it is.
-func (p *VersionProber) openEntry(ctx context.Context, s *sei.Session, t probe.Target, r *probe.Result, login bool) (entry *sei.Response, shared *SharedEntry, scan sei.VersionScan, ok bool) {
+func (p *VersionProber) openEntry(ctx context.Context, s *sei.Session, t probe.Target, r *probe.Result, login bool) (entry *sei.Response, shared *sharedEntry, scan sei.VersionScan, ok bool) {
 	if !login {
 		if e, at, found := p.opts.Shared.entry(t.Name, t.URL, p.c.Settings(), time.Now()); found {
 			e.record(r)
 			r.SetValue(ValueEntryAge, max(time.Since(at), 0).Seconds())
 			r.State = probe.StateUp
-			return nil, &e, e.Scan, true
+			return nil, &e, e.scan(), true
 		}
 	}
 	entry, scan, ok = openEntry(ctx, s, t, r)
