@@ -228,17 +228,45 @@ func judgeEntry(ctx context.Context, r *probe.Result, step, rawURL string, resp 
 
 // recordFetch records the main request's status, latency split and certificate expiry.
 func recordFetch(r *probe.Result, resp *sei.Response) {
-	if resp.Status != 0 {
-		r.SetValue(ValueHTTPStatusCode, float64(resp.Status))
-	}
-	r.Phases = resp.Timing.Phases()
-	if resp.Timing.FirstByte > 0 {
-		r.SetValue(ValueTimeToFirstByte, resp.Timing.FirstByte.Seconds())
-	}
-	r.SetValue(ValueRedirects, float64(max(len(resp.Hops)-1, 0)))
-	r.SetValue(ValueContentLength, float64(len(resp.Raw)))
+	f := figuresOf(resp)
+	f.record(r)
+}
+
+// fetchFigures are what a result records of its main request. A probe that reads another probe's
+// fetch (sharedEntry) records the same figures; they are kept compact because the shared ones are
+// kept per instance.
+type fetchFigures struct {
+	status, redirects int32
+	length            int64
+	dns, connect, tls time.Duration
+	processing        time.Duration
+	transfer          time.Duration
+	firstByte         time.Duration
+	tlsNotAfter       int64 // Unix seconds; 0: none (plain HTTP, or a resumed TLS session)
+}
+
+func figuresOf(resp *sei.Response) fetchFigures {
+	f := fetchFigures{status: int32(resp.Status), redirects: int32(max(len(resp.Hops)-1, 0)), length: int64(len(resp.Raw)),
+		dns: resp.Timing.DNS, connect: resp.Timing.Connect, tls: resp.Timing.TLS, processing: resp.Timing.Processing,
+		transfer: resp.Timing.Transfer, firstByte: resp.Timing.FirstByte}
 	if !resp.TLSNotAfter.IsZero() {
-		r.SetValue(ValueTLSCertExpiry, float64(resp.TLSNotAfter.Unix()))
+		f.tlsNotAfter = resp.TLSNotAfter.Unix()
+	}
+	return f
+}
+
+func (f *fetchFigures) record(r *probe.Result) {
+	if f.status != 0 {
+		r.SetValue(ValueHTTPStatusCode, float64(f.status))
+	}
+	r.Phases = sei.Timing{DNS: f.dns, Connect: f.connect, TLS: f.tls, Processing: f.processing, Transfer: f.transfer}.Phases()
+	if f.firstByte > 0 {
+		r.SetValue(ValueTimeToFirstByte, f.firstByte.Seconds())
+	}
+	r.SetValue(ValueRedirects, float64(f.redirects))
+	r.SetValue(ValueContentLength, float64(f.length))
+	if f.tlsNotAfter != 0 {
+		r.SetValue(ValueTLSCertExpiry, float64(f.tlsNotAfter))
 	}
 }
 

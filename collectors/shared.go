@@ -53,39 +53,19 @@ type instanceAnswers struct {
 const sharedEntryPath = "/sei/"
 
 // sharedEntry is what the version probe needs of an entry another probe opened (/sei/ and its
-// redirect to SIP's login page): the page's Infra version and production-mode evidence, the first
-// SEI version it shows (wsseiV1Possible), and the fetch's figures, which the version result records
-// as its entry's. It is kept compact: one per instance, 10,000 of them.
+// redirect to SIP's login page): the page's version sources and production-mode evidence, and the
+// fetch's figures, which the version result records as its entry's. It is kept compact: one per
+// instance, 10,000 of them.
 type sharedEntry struct {
-	infra, sei        string
-	versioned, random int32
-	status, redirects int32
-	length            int64
-	dns, connect, tls time.Duration
-	processing        time.Duration
-	transfer          time.Duration
-	firstByte         time.Duration
-	tlsNotAfter       int64 // Unix seconds; 0: none (plain HTTP)
+	fetchFigures
+	infra, titleVersion, assetSEI, logoVersion string
+	versioned, random                          int32
 }
 
 // scan gives the entry back as the VersionScan fields the version probe reads.
 func (e *sharedEntry) scan() sei.VersionScan {
-	return sei.VersionScan{AssetInfra: e.infra, TitleVersion: e.sei, VersionedAssets: int(e.versioned),
-		RandomSuffixes: int(e.random), LoginForm: true}
-}
-
-// record sets what recordFetch sets for a fetched entry.
-func (e *sharedEntry) record(r *probe.Result) {
-	r.SetValue(ValueHTTPStatusCode, float64(e.status))
-	r.Phases = sei.Timing{DNS: e.dns, Connect: e.connect, TLS: e.tls, Processing: e.processing, Transfer: e.transfer}.Phases()
-	if e.firstByte > 0 {
-		r.SetValue(ValueTimeToFirstByte, e.firstByte.Seconds())
-	}
-	r.SetValue(ValueRedirects, float64(e.redirects))
-	r.SetValue(ValueContentLength, float64(e.length))
-	if e.tlsNotAfter != 0 {
-		r.SetValue(ValueTLSCertExpiry, float64(e.tlsNotAfter))
-	}
+	return sei.VersionScan{AssetInfra: e.infra, TitleVersion: e.titleVersion, AssetSEI: e.assetSEI,
+		LogoVersion: e.logoVersion, VersionedAssets: int(e.versioned), RandomSuffixes: int(e.random), LoginForm: true}
 }
 
 // putEntry records an entry that ended on SIP's login form (the health probe's finding of a
@@ -95,19 +75,9 @@ func (s *SharedAnswers) putEntry(instance, url, settings string, resp *sei.Respo
 		return
 	}
 	// The scan's strings are copies (ScanVersions): the entry keeps nothing of the page.
-	e := sharedEntry{infra: scan.AssetInfra, versioned: int32(scan.VersionedAssets), random: int32(scan.RandomSuffixes),
-		status: int32(resp.Status), redirects: int32(max(len(resp.Hops)-1, 0)), length: int64(len(resp.Raw)),
-		dns: resp.Timing.DNS, connect: resp.Timing.Connect, tls: resp.Timing.TLS, processing: resp.Timing.Processing,
-		transfer: resp.Timing.Transfer, firstByte: resp.Timing.FirstByte}
-	for _, v := range [...]string{scan.TitleVersion, scan.AssetSEI, scan.LogoVersion} {
-		if v != "" {
-			e.sei = v
-			break
-		}
-	}
-	if !resp.TLSNotAfter.IsZero() {
-		e.tlsNotAfter = resp.TLSNotAfter.Unix()
-	}
+	e := sharedEntry{fetchFigures: figuresOf(resp), infra: scan.AssetInfra, titleVersion: scan.TitleVersion,
+		assetSEI: scan.AssetSEI, logoVersion: scan.LogoVersion,
+		versioned: int32(scan.VersionedAssets), random: int32(scan.RandomSuffixes)}
 	s.mu.Lock()
 	a := s.at(instance, url, true)
 	a.entry, a.entryKey, a.entryAt = e, settings, at
