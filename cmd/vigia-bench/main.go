@@ -23,11 +23,12 @@ import (
 )
 
 type result struct {
-	Instances          int     `json:"instances"`
-	ProbesPerInstance  int     `json:"probes_per_instance"`
-	IntervalSeconds    float64 `json:"interval_seconds"`
-	LoggedInIntervalS  float64 `json:"logged_in_interval_seconds,omitempty"`
-	VigiaCPUs          int     `json:"vigia_gomaxprocs,omitempty"`
+	Instances         int     `json:"instances"`
+	ProbesPerInstance int     `json:"probes_per_instance"`
+	IntervalSeconds   float64 `json:"interval_seconds"`
+	LoggedInIntervalS float64 `json:"logged_in_interval_seconds,omitempty"`
+	// VigiaCPUs is vigia's GOMAXPROCS at the window's end: --vigia-cpus, or what vigia chose.
+	VigiaCPUs          int     `json:"vigia_gomaxprocs"`
 	StartToFirstProbeS float64 `json:"start_to_first_probe_seconds"`
 	WindowSeconds      float64 `json:"window_seconds"`
 	ProbesPerSecond    float64 `json:"probes_per_second"`
@@ -232,6 +233,7 @@ func run(bin string, n int, probes []string, sched schedule, warmup, window time
 	r.SeisimCores = (s1 - s0) / dt
 	r.VigiaRSSMiB = maxRSS
 	r.Goroutines = sum(m1, "go_goroutines")
+	r.VigiaCPUs = int(sum(m1, "go_sched_gomaxprocs_threads"))
 	r.LagP50 = quantile(m0, m1, "vigia_probe_start_lag_seconds", 0.50)
 	r.LagP99 = quantile(m0, m1, "vigia_probe_start_lag_seconds", 0.99)
 	return r, nil
@@ -446,11 +448,11 @@ func rssMiB(pid int) float64 {
 }
 
 func printTable(w io.Writer, rs []result) {
-	fmt.Fprintf(w, "\n%-10s %9s %9s %8s %9s %9s %9s %8s %12s %9s %10s %8s %8s\n", "instances", "probes/s", "expected", "failed", "lag p50", "lag p99",
-		"first(s)", "cores", "cpu s/1000", "RSS MiB", "allocs/pr", "gorout.", "seisim")
+	fmt.Fprintf(w, "\n%-10s %9s %9s %8s %9s %9s %9s %8s %6s %12s %9s %10s %8s %8s\n", "instances", "probes/s", "expected", "failed", "lag p50", "lag p99",
+		"first(s)", "cores", "procs", "cpu s/1000", "RSS MiB", "allocs/pr", "gorout.", "seisim")
 	for _, r := range rs {
-		fmt.Fprintf(w, "%-10d %9.1f %9.1f %7.1f%% %8.3fs %8.3fs %9.2f %8.3f %12.3f %9.1f %10.0f %8.0f %8.3f\n",
+		fmt.Fprintf(w, "%-10d %9.1f %9.1f %7.1f%% %8.3fs %8.3fs %9.2f %8.3f %6d %12.3f %9.1f %10.0f %8.0f %8.3f\n",
 			r.Instances, r.ProbesPerSecond, r.ExpectedPerSecond, 100*r.FailedShare, r.LagP50, r.LagP99, r.StartToFirstProbeS,
-			r.VigiaCores, r.CPUSecondsPer1000, r.VigiaRSSMiB, r.AllocsPerProbe, r.Goroutines, r.SeisimCores)
+			r.VigiaCores, r.VigiaCPUs, r.CPUSecondsPer1000, r.VigiaRSSMiB, r.AllocsPerProbe, r.Goroutines, r.SeisimCores)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -239,4 +240,38 @@ func TestPromtoolCheckMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatalf("promtool check metrics failed: %v\n%s", err, out)
 	}
+}
+
+// vigia runs on one processor while its load allows (package procs), unless the operator set
+// GOMAXPROCS.
+func TestGOMAXPROCSIsTheLoadsUnlessTheOperatorSetsIt(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "vigia.yaml")
+	sei := seiBackend(t)
+	writeFile(t, cfg, httpOnlyConfig(dir, sei.URL))
+
+	t.Run("unset", func(t *testing.T) {
+		p := startVigia(t, cfg, "SEI_MON_PASS=x", "GOMAXPROCS=")
+		deadline := time.Now().Add(5 * time.Second)
+		for metricValue(scrape(t, p.addr), "go_sched_gomaxprocs_threads") != "1" {
+			if time.Now().After(deadline) {
+				t.Fatalf("go_sched_gomaxprocs_threads = %s with two instances to watch, want 1",
+					metricValue(scrape(t, p.addr), "go_sched_gomaxprocs_threads"))
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if runtime.NumCPU() > 1 && !strings.Contains(p.logText(), "GOMAXPROCS changed") {
+			t.Errorf("the change is not logged:\n%s", p.logText())
+		}
+	})
+	t.Run("set", func(t *testing.T) {
+		p := startVigia(t, cfg, "SEI_MON_PASS=x", "GOMAXPROCS=3")
+		time.Sleep(3 * time.Second) // more than a sample of the tuner
+		if v := metricValue(scrape(t, p.addr), "go_sched_gomaxprocs_threads"); v != "3" {
+			t.Errorf("go_sched_gomaxprocs_threads = %s with GOMAXPROCS=3, want 3", v)
+		}
+		if strings.Contains(p.logText(), "GOMAXPROCS changed") {
+			t.Errorf("vigia changed the operator's GOMAXPROCS:\n%s", p.logText())
+		}
+	})
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/vigia-sei/vigia/config"
 	"github.com/vigia-sei/vigia/internal/daemon"
+	"github.com/vigia-sei/vigia/internal/procs"
 )
 
 func runCmd(args []string, _, stderr io.Writer) int {
@@ -63,6 +64,11 @@ func runCmd(args []string, _, stderr io.Writer) int {
 			}
 		}
 	}()
+	// GOMAXPROCS, when the operator sets it, is theirs; otherwise vigia runs on as few processors
+	// as its load needs (package procs says why).
+	if os.Getenv("GOMAXPROCS") == "" {
+		go procs.New(procs.Options{Logger: log}).Run(ctx)
+	}
 	if err := d.Run(ctx); err != nil {
 		log.Error("vigia stopped with an error", "err", err)
 		return 1

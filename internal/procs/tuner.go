@@ -1,0 +1,158 @@
+package procs
+
+import (
+	"context"
+	"log/slog"
+	"runtime"
+	"time"
+)
+
+const (
+	// raiseAt is the share of its processors the process may keep busy before it gets one more:
+	// above it, runnable goroutines start to queue for a processor and measured latencies grow.
+	raiseAt = 0.7
+	// lowerAt is the share of one processor fewer that a minute's CPU use must stay under before
+	// one is given back. It is below raiseAt so that the count does not swing: a processor fewer
+	// also costs less CPU for the same work, so the use after lowering stays under raiseAt.
+	lowerAt = 0.6
+	// window is how much CPU use a raise looks at; a minute of samples decides a lowering.
+	window      = 10 * time.Second
+	lowerWindow = time.Minute
+)
+
+// Options configure a Tuner. The zero value tunes the running process between one processor and
+// the runtime's default (the machine's CPUs or the container's CPU limit).
+type Options struct {
+	// Max is the most processors; 0 is runtime.GOMAXPROCS(0) when the Tuner starts.
+	Max    int
+	Logger *slog.Logger
+	// Sample is how often CPU use is read; 0 is 2 s.
+	Sample time.Duration
+	// CPUTime, Set and Now are the process's own unless a test replaces them. CPUTime returns the
+	// process's CPU time so far (user and system) and false where it cannot be read.
+	CPUTime func() (time.Duration, bool)
+	Set     func(int)
+	Now     func() time.Time
+}
+
+// Tuner adjusts GOMAXPROCS to the CPU the process uses.
+type Tuner struct {
+	o       Options
+	cur     int
+	samples []sample
+}
+
+type sample struct {
+	at  time.Time
+	cpu time.Duration
+}
+
+// New builds a Tuner; Run starts it.
+func New(o Options) *Tuner {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Sample <= 0 {
+		o.Sample = 2 * time.Second
+	}
+	if o.CPUTime == nil {
+		o.CPUTime = processCPUTime
+	}
+	if o.Set == nil {
+		o.Set = func(n int) { runtime.GOMAXPROCS(n) }
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Tuner{o: o}
+}
+
+// Run tunes until ctx ends, then gives the process back the processors it had. Where the
+// process's CPU time cannot be read it leaves GOMAXPROCS alone.
+func (t *Tuner) Run(ctx context.Context) {
+	before := runtime.GOMAXPROCS(0)
+	if t.o.Max <= 0 {
+		t.o.Max = before
+	}
+	if _, ok := t.o.CPUTime(); !ok {
+		t.o.Logger.Info("GOMAXPROCS left as it is: this system does not report the process's CPU time", "gomaxprocs", before)
+		return
+	}
+	t.begin(before)
+	defer t.o.Set(before)
+	tick := time.NewTicker(t.o.Sample)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			t.Observe()
+		}
+	}
+}
+
+// begin takes the process from the processors it has to one, and the first sample.
+func (t *Tuner) begin(procs int) {
+	t.cur = procs
+	t.set(1, 0, "start")
+	t.Observe()
+}
+
+// Observe takes one sample of CPU use and changes GOMAXPROCS when the samples call for it.
+func (t *Tuner) Observe() {
+	cpu, ok := t.o.CPUTime()
+	if !ok {
+		return
+	}
+	now := t.o.Now()
+	t.samples = append(t.samples, sample{now, cpu})
+	// Keep a minute and one sample: the oldest is where the minute's CPU use is counted from.
+	for len(t.samples) > 2 && now.Sub(t.samples[1].at) >= lowerWindow {
+		t.samples = t.samples[1:]
+	}
+	recent, ok := t.use(window)
+	if !ok {
+		return
+	}
+	minute, full := t.use(lowerWindow)
+	switch {
+	case t.cur < t.o.Max && recent > raiseAt*float64(t.cur):
+		t.set(t.cur+1, recent, "busy")
+	case t.cur > 1 && full && minute < lowerAt*float64(t.cur-1):
+		t.set(t.cur-1, minute, "idle")
+	}
+}
+
+// use is the CPU cores used over the last d, and whether the samples span d.
+func (t *Tuner) use(d time.Duration) (float64, bool) {
+	if len(t.samples) < 2 {
+		return 0, false
+	}
+	last := t.samples[len(t.samples)-1]
+	from := t.samples[0]
+	for _, s := range t.samples {
+		if last.at.Sub(s.at) < d {
+			break
+		}
+		from = s
+	}
+	span := last.at.Sub(from.at)
+	if span <= 0 {
+		return 0, false
+	}
+	return float64(last.cpu-from.cpu) / float64(span), span >= d
+}
+
+func (t *Tuner) set(n int, cores float64, why string) {
+	if n == t.cur {
+		return
+	}
+	t.o.Logger.Info("GOMAXPROCS changed", "from", t.cur, "to", n, "reason", why, "cpu_cores", cores, "max", t.o.Max)
+	t.cur = n
+	t.o.Set(n)
+	// Samples taken with the old count say little about the new one.
+	if len(t.samples) > 0 {
+		t.samples = t.samples[len(t.samples)-1:]
+	}
+}
