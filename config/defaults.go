@@ -109,6 +109,7 @@ func (c *Config) setDefaults() {
 	if fo.MaxFiles == 0 {
 		fo.MaxFiles = 10
 	}
+	setDur(&fo.FlushInterval, 200*time.Millisecond)
 }
 
 func (p *ProbeSchedule) setDefaults(enabled bool, interval, timeout time.Duration) {

@@ -39,6 +39,9 @@ func TestOutputsValidation(t *testing.T) {
 		{"file limits", `
   file: {max_bytes: 10, max_age: -1h}`,
 			[]string{"outputs.file.max_bytes: must be at least 1024, got 10", "outputs.file.max_age: must be a positive duration"}},
+		{"file flush interval", `
+  file: {flush_interval: 1m}`,
+			[]string{"outputs.file.flush_interval: must be between 1ms and 10s, got 1m0s"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -55,6 +58,9 @@ func TestOutputsValidation(t *testing.T) {
 			}
 			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
 				t.Fatalf("problems\n got: %q\nwant: %q", got, tc.want)
+			}
+			if tc.want == nil && cfg.Outputs.File.FlushInterval != 200*time.Millisecond {
+				t.Errorf("file.flush_interval default %v", cfg.Outputs.File.FlushInterval)
 			}
 			if tc.want == nil && cfg.Outputs.Elasticsearch != nil && cfg.Outputs.Elasticsearch.FlushInterval != 2*time.Second {
 				t.Errorf("flush_interval default %v", cfg.Outputs.Elasticsearch.FlushInterval)

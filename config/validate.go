@@ -606,6 +606,9 @@ func (o *Outputs) Validate(path string, p *Problems) {
 		p.Addf(join(path, "file.max_bytes"), "must be at least 1024, got %d", o.File.MaxBytes)
 	}
 	positive(o.File.MaxAge, join(path, "file.max_age"), p)
+	if f := o.File.FlushInterval; f < time.Millisecond || f > 10*time.Second {
+		p.Addf(join(path, "file.flush_interval"), "must be between 1ms and 10s, got %s", f)
+	}
 }
 
 func checkRegexps(m map[string]string, path string, p *Problems) {

@@ -29,6 +29,7 @@ const (
 	defaultFileMaxBytes   = 100 << 20
 	defaultFileMaxAge     = 24 * time.Hour
 	defaultFileMaxFiles   = 10
+	defaultFileFlush      = 200 * time.Millisecond
 )
 
 // Pipeline takes events from the daemon and delivers them to the configured outputs.
@@ -106,7 +107,8 @@ func NewFromConfig(cfg *config.Config, reg prometheus.Registerer, log *slog.Logg
 			dir = filepath.Join(cfg.Global.StateDir, "events")
 		}
 		w, err := ndjson.Open(ndjson.Options{Dir: dir, MaxBytes: orDefault(fo.MaxBytes, defaultFileMaxBytes),
-			MaxAge: orDefault(fo.MaxAge, defaultFileMaxAge), MaxFiles: orDefault(fo.MaxFiles, defaultFileMaxFiles)})
+			MaxAge: orDefault(fo.MaxAge, defaultFileMaxAge), MaxFiles: orDefault(fo.MaxFiles, defaultFileMaxFiles),
+			FlushInterval: orDefault(fo.FlushInterval, defaultFileFlush), Written: p.fileWritten})
 		if err != nil {
 			if p.queue != nil {
 				_ = p.queue.Close()
@@ -147,6 +149,7 @@ type resultBuf struct {
 	evs   []ecs.Event
 	rec   []byte
 	lines [][]byte // the documents for the event file
+	tags  []uint8  // and their datasets
 }
 
 // HandleResult records one probe run (and its synthetic steps). It never waits on the network.
@@ -163,7 +166,7 @@ func (p *Pipeline) HandleResult(r probe.Result) {
 	for _, ev := range evs {
 		p.putRec(ev, &rb.rec)
 	}
-	p.writeFile(evs, &rb.lines)
+	p.writeFile(evs, &rb.lines, &rb.tags)
 	clear(evs)
 	// A result of many large steps must not pin its buffer for good.
 	if cap(docs) <= 256<<10 {
@@ -187,8 +190,11 @@ func (p *Pipeline) put(ev ecs.Event) {
 	bp := p.recPool.Get().(*[]byte)
 	p.putRec(ev, bp)
 	p.recPool.Put(bp)
-	var docs [][]byte
-	p.writeFile([]ecs.Event{ev}, &docs)
+	var (
+		docs [][]byte
+		tags []uint8
+	)
+	p.writeFile([]ecs.Event{ev}, &docs, &tags)
 }
 
 // putRec counts ev and hands it to the disk buffer, building its record in *rec; writeFile hands
@@ -221,29 +227,34 @@ func (p *Pipeline) putRec(ev ecs.Event, rec *[]byte) {
 	}
 }
 
-// writeFile appends events to the event file in one write (ndjson.Writer.Write). docs is scratch
-// for the list of their documents.
-func (p *Pipeline) writeFile(evs []ecs.Event, docs *[][]byte) {
+// writeFile hands events to the event file (ndjson.Writer.Write), tagged with their datasets for
+// fileWritten. docs and tags are scratch for the lists of their documents and datasets.
+func (p *Pipeline) writeFile(evs []ecs.Event, docs *[][]byte, tags *[]uint8) {
 	if p.file == nil || len(evs) == 0 {
 		return
 	}
-	d := (*docs)[:0]
+	d, tg := (*docs)[:0], (*tags)[:0]
 	for _, ev := range evs {
 		d = append(d, ev.Doc)
+		tg = append(tg, uint8(ev.Dataset))
 	}
-	err := p.file.Write(d...)
+	err := p.file.Write(tg, d...)
 	clear(d)
-	*docs = d[:0]
-	switch {
-	case errors.Is(err, ndjson.ErrClosed):
+	*docs, *tags = d[:0], tg[:0]
+	if errors.Is(err, ndjson.ErrClosed) {
 		p.m.drop("closed", len(evs))
-	case err != nil:
-		p.m.failed.WithLabelValues("file", "write_error").Add(float64(len(evs)))
-		p.outputError("cannot write an event to the event file; it is lost", err)
-	default:
-		for _, ev := range evs {
-			p.m.fileShippedOf.get(ev.Dataset).Inc()
-		}
+	}
+}
+
+// fileWritten counts the outcome of a write to the event file by the datasets of its documents.
+func (p *Pipeline) fileWritten(datasets []uint8, err error) {
+	if err != nil {
+		p.m.failed.WithLabelValues("file", "write_error").Add(float64(len(datasets)))
+		p.outputError("cannot write events to the event file; they are lost", err)
+		return
+	}
+	for _, ds := range datasets {
+		p.m.fileShippedOf.get(ecs.Dataset(ds)).Inc()
 	}
 }
 

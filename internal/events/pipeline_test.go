@@ -178,6 +178,7 @@ func TestMetricsAreWellFormed(t *testing.T) {
 	}
 	defer p.Close()
 	p.HandleResult(newFleet(t, 1).results(t, 1)[0])
+	p.file.Flush()
 	problems, err := testutil.GatherAndLint(reg)
 	if err != nil {
 		t.Fatal(err)
@@ -285,34 +286,77 @@ func syscw(t *testing.T) int {
 	return 0
 }
 
-// A synthetic run's documents (one per step and one for the run) reach the event file in one
-// write, all of them by the time HandleResult returns.
-func TestSyntheticRunIsOneWriteToTheEventFile(t *testing.T) {
+// The documents of all the probe runs of a flush interval (a synthetic run is one per step and one
+// for the run) reach the event file in one write, in order, within the interval.
+func TestRunsOfAFlushIntervalAreOneWriteToTheEventFile(t *testing.T) {
+	state := t.TempDir()
+	cfg := &config.Config{Global: config.Global{StateDir: state}}
+	cfg.Outputs.File.FlushInterval = time.Hour // flushed by hand below
+	p, err := NewFromConfig(cfg, prometheus.NewRegistry(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	r := probe.Result{Target: probe.Target{Name: "sei-1", URL: "https://sei.exemplo/"}, Probe: probe.Synthetic,
+		Start: time.Now(), Duration: time.Second, OK: true}
+	for _, s := range []string{"entry", "login", "landing", "search", "logout", "after_logout"} {
+		r.Steps = append(r.Steps, probe.Step{Name: s, Duration: 100 * time.Millisecond, OK: true, Status: 200})
+	}
+	r.ID = "run-0"
+	p.HandleResult(r)
+	p.file.Flush() // opens the file
+	const runs = 50
+	before := syscw(t)
+	for i := 1; i <= runs; i++ {
+		r.ID = "run-" + strconv.Itoa(i)
+		p.HandleResult(r)
+	}
+	if n := syscw(t) - before; n > 0 {
+		t.Errorf("%d synthetic runs took %d write calls before the flush, want 0", runs, n)
+	}
+	if docs := readNDJSON(t, filepath.Join(state, "events")); len(docs) != len(r.Steps)+1 {
+		t.Fatalf("%d documents in the event file before the flush, want the first run's %d", len(docs), len(r.Steps)+1)
+	}
+	before = syscw(t)
+	p.file.Flush()
+	if n := syscw(t) - before; n != 1 {
+		t.Errorf("the flush of %d runs took %d write calls, want 1", runs, n)
+	}
+	docs := readNDJSON(t, filepath.Join(state, "events"))
+	if want := (runs + 1) * (len(r.Steps) + 1); len(docs) != want {
+		t.Fatalf("%d documents in the event file, want %d", len(docs), want)
+	}
+	for i := 0; i <= runs; i++ {
+		if d := docs[i*(len(r.Steps)+1)]; field(d, "event.id") != "run-"+strconv.Itoa(i) {
+			t.Fatalf("document of run %d: %v", i, d)
+		}
+	}
+	if got, want := testutil.ToFloat64(p.m.shipped.WithLabelValues("file", "probe")), float64(len(docs)); got != want {
+		t.Errorf("shipped{file,probe} = %v, want %v", got, want)
+	}
+}
+
+// With the default flush interval a probe run's documents are in the file a moment later, without
+// a Close.
+func TestEventFileIsWrittenWithinTheFlushInterval(t *testing.T) {
 	state := t.TempDir()
 	p, err := NewFromConfig(&config.Config{Global: config.Global{StateDir: state}}, prometheus.NewRegistry(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = p.Close() })
-	r := probe.Result{ID: "run-1", Target: probe.Target{Name: "sei-1", URL: "https://sei.exemplo/"}, Probe: probe.Synthetic,
-		Start: time.Now(), Duration: time.Second, OK: true}
-	for _, s := range []string{"entry", "login", "landing", "search", "logout", "after_logout"} {
-		r.Steps = append(r.Steps, probe.Step{Name: s, Duration: 100 * time.Millisecond, OK: true, Status: 200})
+	results := newFleet(t, 3).results(t, 3)
+	start := time.Now()
+	for _, r := range results {
+		p.HandleResult(r)
 	}
-	p.HandleResult(r) // opens the file
-	before := syscw(t)
-	p.HandleResult(r)
-	if n := syscw(t) - before; n > 2 {
-		t.Errorf("one synthetic run of %d steps took %d write calls, want 1", len(r.Steps), n)
+	for len(readNDJSON(t, filepath.Join(state, "events"))) < len(results) {
+		if time.Since(start) > 2*time.Second {
+			t.Fatalf("documents not in the event file %v after HandleResult (flush interval %v)", time.Since(start), defaultFileFlush)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
-	docs := readNDJSON(t, filepath.Join(state, "events")) // before Close: already in the file
-	if want := 2 * (len(r.Steps) + 1); len(docs) != want {
-		t.Fatalf("%d documents in the event file, want %d", len(docs), want)
-	}
-	if field(docs[0], "event.id") != "run-1" {
-		t.Errorf("first document: %v", docs[0])
-	}
-	if got, want := testutil.ToFloat64(p.m.shipped.WithLabelValues("file", "probe")), float64(len(docs)); got != want {
-		t.Errorf("shipped{file,probe} = %v, want %v", got, want)
+	if got := testutil.ToFloat64(p.m.shipped.WithLabelValues("file", "probe")); got != float64(len(results)) {
+		t.Errorf("shipped{file,probe} = %v, want %d", got, len(results))
 	}
 }
