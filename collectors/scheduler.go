@@ -82,15 +82,16 @@ type Scheduler struct {
 type jobKey struct{ instance, probe string }
 
 type job struct {
-	key  jobKey
-	plan Plan // read and written under Scheduler.mu
+	key jobKey
+	// plan points into the Update call's copy of the plans, one per probe for the whole fleet:
+	// 64 bytes a job kept 40,000 times at 10,000 instances. Read and written under Scheduler.mu.
+	plan *Plan
 	// run is what a run of the job uses; Update replaces it while runs may be reading it. The
 	// target is shared by the jobs of one instance (a Target copy per job was 7 MB at 10,000
 	// instances).
 	run     atomic.Pointer[jobRun]
 	next    time.Time
 	phase   time.Duration // deterministic per-key offset within the interval
-	origin  time.Time     // the time phases are counted from
 	running atomic.Bool
 }
 
@@ -172,10 +173,12 @@ func (s *Scheduler) Update(targets []probe.Target, plans []Plan) {
 	old := s.jobs
 	s.jobs = make(map[jobKey]*job, len(targets)*len(plans))
 	counts := map[string]int{}
-	own := append([]probe.Target(nil), targets...) // the jobs point into this copy
+	own := append([]probe.Target(nil), targets...) // the jobs point into these copies
+	ownPlans := append([]Plan(nil), plans...)
 	for i := range own {
 		t := &own[i]
-		for _, p := range plans {
+		for pi := range ownPlans {
+			p := &ownPlans[pi]
 			name := p.Prober.Name()
 			if !wants(*t, name) {
 				continue
@@ -188,9 +191,9 @@ func (s *Scheduler) Update(targets []probe.Target, plans []Plan) {
 				counts[name]++
 				continue
 			}
-			j := &job{key: k, plan: p, origin: phaseEpoch}
+			j := &job{key: k, plan: p}
 			j.run.Store(&jobRun{target: t, prober: p.Prober, timeout: p.Timeout})
-			j.phase = s.phase(k, p)
+			j.phase = s.phase(k, *p)
 			j.next = s.first(j, now)
 			s.jobs[k] = j
 			counts[name]++
@@ -275,7 +278,7 @@ func (s *Scheduler) first(j *job, now time.Time) time.Time {
 	// The phase's next slot, folded into the spread: with a spread of a whole interval the first
 	// run is already on the cadence, so the second comes one interval later and an instance's
 	// probes are chained from the start.
-	wait := j.origin.Add(j.phase).Sub(now) % j.plan.Interval
+	wait := phaseEpoch.Add(j.phase).Sub(now) % j.plan.Interval
 	if wait < 0 {
 		wait += j.plan.Interval
 	}
@@ -298,7 +301,7 @@ func (s *Scheduler) following(j *job, due, now time.Time) time.Time {
 	if after.Before(now) {
 		after = now // we are behind: skip missed slots instead of bursting them
 	}
-	start := j.origin.Add(j.phase)
+	start := phaseEpoch.Add(j.phase)
 	d := after.Sub(start)
 	k := d / iv // Go truncates towards zero, which is the ceiling for negative d
 	if d > 0 && d%iv != 0 {

@@ -172,7 +172,7 @@ func TestFollowingRuns(t *testing.T) {
 	}
 	s := NewScheduler(SchedulerOptions{}, nil)
 	for _, tt := range tests {
-		j := &job{plan: tt.plan, phase: tt.phase, origin: origin}
+		j := &job{plan: &tt.plan, phase: tt.phase} // origin is a whole number of intervals after phaseEpoch
 		if got := s.following(j, tt.due, tt.now); !got.Equal(tt.want) {
 			t.Errorf("%s: got %v, want %v", tt.name, got.Sub(origin), tt.want.Sub(origin))
 		}
@@ -212,8 +212,8 @@ func TestPhasesChainAnInstancesProbes(t *testing.T) {
 	now := time.Now()
 	for i := range 50 {
 		inst := fmt.Sprintf("sei-%03d", i)
-		h := &job{plan: minute, phase: sp.phase(jobKey{inst, probe.Health}, minute), origin: phaseEpoch}
-		v := &job{plan: minute, phase: sp.phase(jobKey{inst, probe.Version}, minute), origin: phaseEpoch}
+		h := &job{plan: &minute, phase: sp.phase(jobKey{inst, probe.Health}, minute)}
+		v := &job{plan: &minute, phase: sp.phase(jobKey{inst, probe.Version}, minute)}
 		fh, fv := sp.first(h, now), sp.first(v, now)
 		if fh.Before(now) || !fh.Before(now.Add(time.Minute)) {
 			t.Fatalf("%s: first run %v after start, want within the spread", inst, fh.Sub(now))
@@ -226,8 +226,8 @@ func TestPhasesChainAnInstancesProbes(t *testing.T) {
 		}
 	}
 	// Jobs created at different times count slots from the same epoch: still chained.
-	j1 := &job{plan: minute, phase: s.phase(jobKey{"a", probe.Health}, minute), origin: phaseEpoch}
-	j2 := &job{plan: minute, phase: s.phase(jobKey{"a", probe.Version}, minute), origin: phaseEpoch}
+	j1 := &job{plan: &minute, phase: s.phase(jobKey{"a", probe.Health}, minute)}
+	j2 := &job{plan: &minute, phase: s.phase(jobKey{"a", probe.Version}, minute)}
 	if d := s.following(j2, now, now).Sub(s.following(j1, now, now)); d != chainStep && d != chainStep-time.Minute {
 		t.Errorf("version's next run is %v after health's, want %v", d, chainStep)
 	}
