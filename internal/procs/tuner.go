@@ -18,6 +18,12 @@ const (
 	// window is how much CPU use a raise looks at; a minute of samples decides a lowering.
 	window      = 10 * time.Second
 	lowerWindow = time.Minute
+	// A process whose processors are all busy (peggedAt) over pegWindow gets one more at once: at
+	// the start of a fleet one processor cannot carry, every second on too few processors is
+	// backlog that runs late, and late runs find less to share (stale answers, no connection
+	// left), which costs more per run.
+	peggedAt  = 0.9
+	pegWindow = 6 * time.Second
 )
 
 // Options configure a Tuner. The zero value tunes the running process between one processor and
@@ -110,6 +116,10 @@ func (t *Tuner) Observe() {
 	// Keep a minute and one sample: the oldest is where the minute's CPU use is counted from.
 	for len(t.samples) > 2 && now.Sub(t.samples[1].at) >= lowerWindow {
 		t.samples = t.samples[1:]
+	}
+	if short, ok := t.use(pegWindow); ok && t.cur < t.o.Max && short > peggedAt*float64(t.cur) {
+		t.set(t.cur+1, short, "saturated")
+		return
 	}
 	recent, ok := t.use(window)
 	if !ok {

@@ -56,6 +56,9 @@ func TestTunerFollowsTheLoad(t *testing.T) {
 			{10 * time.Second, work(0.9), 2},
 			{3 * time.Minute, work(0.9), 2},
 		}},
+		{"a saturated start gets a second within 6 s", 2, []phase{
+			{6 * time.Second, work(1.5), 2},
+		}},
 		{"never more than the machine has", 2, []phase{
 			{time.Minute, work(1.9), 2},
 		}},
