@@ -56,7 +56,7 @@ func main() {
 	concurrency := flag.Int("concurrency", 0, "vigia global.concurrency (0: vigia's default)")
 	hosts := flag.Int("hosts", 254, "loopback addresses seisim spreads the fleet over (seisim --hosts): a real fleet is many hosts; every connection to one address and port makes the kernel search for a free source port among tens of thousands in TIME_WAIT, a cost production never pays (0: one address)")
 	profile := flag.String("profile", "", "directory for CPU profiles of the window (cpu-N.pprof for vigia, seisim-cpu-N.pprof) and vigia's heap profile at its end (heap-N.pprof)")
-	cpus := flag.Int("vigia-cpus", 0, "GOMAXPROCS for vigia, as a container CPU limit of that many cores sets it (Go reads the cgroup limit since 1.25): the Helm chart's resources.limits.cpu (0: every core of the machine)")
+	cpus := flag.Int("vigia-cpus", 0, "GOMAXPROCS for vigia, set in its environment, which turns off vigia's own sizing of it to its load (0: vigia sizes it)")
 	flag.Parse()
 
 	var results []result
@@ -118,7 +118,7 @@ func (s schedule) perSecond(n int, probes []string) float64 {
 }
 
 func run(bin string, n int, probes []string, sched schedule, warmup, window time.Duration, concurrency, hosts, cpus int, profile string) (result, error) {
-	r := result{Instances: n, ProbesPerInstance: len(probes), IntervalSeconds: sched.interval.Seconds(), VigiaCPUs: cpus}
+	r := result{Instances: n, ProbesPerInstance: len(probes), IntervalSeconds: sched.interval.Seconds()}
 	if sched.loggedIn != sched.interval {
 		r.LoggedInIntervalS = sched.loggedIn.Seconds()
 	}

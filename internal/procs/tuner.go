@@ -117,17 +117,13 @@ func (t *Tuner) Observe() {
 	for len(t.samples) > 2 && now.Sub(t.samples[1].at) >= lowerWindow {
 		t.samples = t.samples[1:]
 	}
-	if short, ok := t.use(pegWindow); ok && t.cur < t.o.Max && short > peggedAt*float64(t.cur) {
-		t.set(t.cur+1, short, "saturated")
-		return
-	}
-	recent, ok := t.use(window)
-	if !ok {
-		return
-	}
+	short, shortOK := t.use(pegWindow)
+	recent, recentOK := t.use(window)
 	minute, full := t.use(lowerWindow)
 	switch {
-	case t.cur < t.o.Max && recent > raiseAt*float64(t.cur):
+	case t.cur < t.o.Max && shortOK && short > peggedAt*float64(t.cur):
+		t.set(t.cur+1, short, "saturated")
+	case t.cur < t.o.Max && recentOK && recent > raiseAt*float64(t.cur):
 		t.set(t.cur+1, recent, "busy")
 	case t.cur > 1 && full && minute < lowerAt*float64(t.cur-1):
 		t.set(t.cur-1, minute, "idle")

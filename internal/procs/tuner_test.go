@@ -48,32 +48,34 @@ func TestTunerFollowsTheLoad(t *testing.T) {
 		name   string
 		max    int
 		phases []phase
+		// changes, when set, is how many times GOMAXPROCS may be set in all (the start included).
+		changes int
 	}{
 		{"10,000 instances stay on one processor", 2, []phase{
 			{3 * time.Minute, work(0.47), 1},
-		}},
+		}, 0},
 		{"a fleet one processor cannot carry gets a second within 10 s", 2, []phase{
 			{10 * time.Second, work(0.9), 2},
 			{3 * time.Minute, work(0.9), 2},
-		}},
+		}, 0},
 		{"a saturated start gets a second within 6 s", 2, []phase{
 			{6 * time.Second, work(1.5), 2},
-		}},
+		}, 0},
 		{"never more than the machine has", 2, []phase{
 			{time.Minute, work(1.9), 2},
-		}},
+		}, 0},
 		{"a processor goes back a minute after the load falls", 4, []phase{
 			{time.Minute, work(1.1), 2},
 			{30 * time.Second, work(0.3), 2},
 			{2 * time.Minute, work(0.3), 1},
-		}},
+		}, 0},
 		{"just over the raise line at one processor does not swing back and forth", 2, []phase{
 			{time.Minute, work(0.72), 2},
 			{5 * time.Minute, work(0.72), 2},
-		}},
+		}, 2},
 		{"on one processor a machine with one CPU stays", 1, []phase{
 			{time.Minute, work(2), 1},
-		}},
+		}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,8 +88,8 @@ func TestTunerFollowsTheLoad(t *testing.T) {
 					t.Fatalf("phase %d: GOMAXPROCS %d, want %d (changes %v)", i, f.procs, p.want, f.sets)
 				}
 			}
-			if tt.name == "just over the raise line at one processor does not swing back and forth" && len(f.sets) != 2 {
-				t.Errorf("changes %v, want one start and one raise", f.sets)
+			if tt.changes > 0 && len(f.sets) > tt.changes {
+				t.Errorf("GOMAXPROCS set %d times (%v), want at most %d", len(f.sets), f.sets, tt.changes)
 			}
 		})
 	}

@@ -31,7 +31,8 @@ type Options struct {
 	// writes in every Write.
 	FlushInterval time.Duration
 	// Written, when set, is told the outcome of each write: the tags (the caller's numbers, such as
-	// a dataset) of the documents it carried (valid only during the call) and the write's error, nil when they are in the file.
+	// a dataset) of the documents it carried, valid only during the call, and the write's error,
+	// nil when they are in the file. It is the only place a write's failure is reported.
 	Written func(tags []uint8, err error)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -130,7 +131,7 @@ func (w *Writer) files() ([]string, error) {
 }
 
 // Write queues documents, each to be a line of the file; tags, when not nil, names each for
-// Written. Documents are written in the order Write received them, as whole lines: concurrent
+// Written, which reports the write's outcome. Write itself fails only after Close (ErrClosed). Documents are written in the order Write received them, as whole lines: concurrent
 // readers (tail -f, Filebeat) never see half a line.
 //
 // With a FlushInterval, the documents of every probe run in that interval go out in one write.
