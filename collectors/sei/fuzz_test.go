@@ -199,6 +199,8 @@ func FuzzLexerMatchesTokenizer(f *testing.F) {
 	f.Add([]byte(`<a =b c = "d"e=f/g h x=1 X=2>`))
 	f.Add([]byte(`<script><!--<script>a</script>--></script><title>A&amp;B</title><style>x</style><!--->`))
 	f.Add([]byte("<p>a\r\nb&lt;</p><textarea>\x00</textarea></ x><?php ?><!DOCTYPE html><br/>"))
+	// More attributes than the lexer keeps inline, with names repeated before and after that point.
+	f.Add([]byte(`<a ` + manyAttrs(40) + ` A0=r a35 a2=s href=/x/>`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		z := html.NewTokenizer(bytes.NewReader(b))
 		l := newLexer(b)
@@ -251,11 +253,19 @@ func lexTokenOf(l *lexer, k tokKind) string {
 		return "end " + asciiLower(bytes.ReplaceAll(l.b[l.data.start:l.data.end], []byte{0}, []byte("\uFFFD")))
 	}
 	s := fmt.Sprintf("start(%v) %s", k == tokSelfClosing, asciiLower(bytes.ReplaceAll(l.b[l.data.start:l.data.end], []byte{0}, []byte("\uFFFD"))))
-	for i, a := range l.attrs[:l.nattr] {
+	for i, a := range l.attrSpans() {
 		key := asciiLower(bytes.ReplaceAll(l.b[a[0].start:a[0].end], []byte{0}, []byte("\uFFFD")))
 		s += fmt.Sprintf(" %q=%q", key, l.attrView(i))
 	}
 	return s
+}
+
+func manyAttrs(n int) string {
+	var s []string
+	for i := range n {
+		s = append(s, fmt.Sprintf("a%d=v%d", i, i))
+	}
+	return strings.Join(s, " ")
 }
 
 func asciiLower(k []byte) string {

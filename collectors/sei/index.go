@@ -113,7 +113,7 @@ func buildIndex(x *pageIndex, src string) *pageIndex {
 			titleDone, titleNext = true, true
 		}
 		e := elem{name: sp32(l.data), at: int32(l.raw.start), a0: uint32(len(x.attrs)), form: len(name) == 4 && asciiFoldEq(name, "form")}
-		for _, kv := range l.attrs[:l.nattr] {
+		for _, kv := range l.attrSpans() {
 			if k := sp32(kv[0]); !x.hasAttr(e.a0, k) { // the first of duplicate attributes counts
 				x.attrs = append(x.attrs, [2]span32{k, sp32(kv[1])})
 			}

@@ -20,7 +20,9 @@ const (
 
 type span struct{ start, end int }
 
-// maxLexAttrs bounds the attributes kept per tag; later ones are read past, not kept.
+// maxLexAttrs is how many attributes of a tag the lexer keeps without allocating; a tag with more
+// (no SEI page has one, but a hostile or broken page may) moves them to a slice and checks names for
+// repetition in a map, so that a tag with thousands of attributes costs linear time.
 const maxLexAttrs = 32
 
 type lexer struct {
@@ -35,8 +37,11 @@ type lexer struct {
 	rcdata     bool // text of title/textarea: character references apply
 	rawText    bool // text of script/style/...: no character references
 	attrs      [maxLexAttrs][2]span
-	nattr      int
-	lastValEnd int // end of the last saved attribute's value, for self-closing detection
+	nattr      int                 // attributes of the current tag, in attrs or in over
+	over       [][2]span           // all of them, once a tag has more than maxLexAttrs
+	overBuf    [][2]span           // over's storage, kept for the next such tag
+	overNames  map[string]struct{} // lower-case names in over
+	lastValEnd int                 // end of the last saved attribute's value, for self-closing detection
 }
 
 func newLexer(b []byte) *lexer { return &lexer{b: b} }
@@ -262,6 +267,10 @@ func (l *lexer) startTag(start int) tokKind {
 func (l *lexer) readTag(i int, save bool) (int, bool) {
 	b := l.b
 	l.nattr = 0
+	if l.over != nil {
+		l.overBuf, l.over = l.over[:0], nil
+		clear(l.overNames)
+	}
 	l.lastValEnd = 0
 	// Name.
 	ns := i
@@ -347,13 +356,8 @@ func (l *lexer) readTag(i int, save bool) (int, bool) {
 				}
 			}
 		}
-		if save && key.end > key.start && (l.nattr == maxLexAttrs || !l.hasAttr(key)) {
-			// Past maxLexAttrs a name cannot be checked for repetition; it still decides, as the
-			// tokenizer's last attribute, whether a trailing '/' makes the tag self-closing.
-			if l.nattr < maxLexAttrs {
-				l.attrs[l.nattr] = [2]span{key, val}
-				l.nattr++
-			}
+		if save && key.end > key.start && !l.hasAttr(key) {
+			l.addAttr(key, val)
 			l.lastValEnd = val.end
 		}
 		i = skipSpace(b, i)
@@ -370,8 +374,50 @@ func skipSpace(b []byte, i int) int {
 	return i
 }
 
+// attrSpans is the current tag's attributes, key and value, first occurrence of a name only.
+func (l *lexer) attrSpans() [][2]span {
+	if l.over != nil {
+		return l.over
+	}
+	return l.attrs[:l.nattr]
+}
+
+func (l *lexer) addAttr(key, val span) {
+	switch {
+	case l.nattr < maxLexAttrs:
+		l.attrs[l.nattr] = [2]span{key, val}
+	case l.over == nil:
+		l.over = append(l.overBuf[:0], l.attrs[:]...)
+		if l.overNames == nil {
+			l.overNames = make(map[string]struct{}, 2*maxLexAttrs)
+		}
+		for _, a := range l.over {
+			l.overNames[lowerKey(l.b[a[0].start:a[0].end])] = struct{}{}
+		}
+		fallthrough
+	default:
+		l.over = append(l.over, [2]span{key, val})
+		l.overNames[lowerKey(l.b[key.start:key.end])] = struct{}{}
+	}
+	l.nattr++
+}
+
+func lowerKey(k []byte) string {
+	b := []byte(string(k))
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
 func (l *lexer) hasAttr(key span) bool {
 	k := l.b[key.start:key.end]
+	if l.over != nil {
+		_, ok := l.overNames[lowerKey(k)]
+		return ok
+	}
 	for _, a := range l.attrs[:l.nattr] {
 		o := l.b[a[0].start:a[0].end]
 		if len(o) == len(k) && foldEq(o, k) {

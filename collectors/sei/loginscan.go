@@ -269,7 +269,7 @@ func (a lexAttrList) view(key string) (string, bool) {
 // raw is the attribute's value as written (the first of repeated attributes, as the tree keeps).
 func (a lexAttrList) raw(key string) ([]byte, bool) {
 	l := a.l
-	for _, kv := range l.attrs[:l.nattr] {
+	for _, kv := range l.attrSpans() {
 		if k := l.b[kv[0].start:kv[0].end]; len(k) == len(key) && asciiFoldEq(k, key) {
 			return l.b[kv[1].start:kv[1].end], true
 		}

@@ -121,7 +121,7 @@ func ScanVersions(body []byte) VersionScan {
 				continue
 			}
 			src, titleAttr, class := -1, -1, -1
-			for i, a := range l.attrs[:l.nattr] {
+			for i, a := range l.attrSpans() {
 				switch k := l.b[a[0].start:a[0].end]; {
 				case attrIs(k, "src"), attrIs(k, "href"):
 					src = i
@@ -146,7 +146,7 @@ func ScanVersions(body []byte) VersionScan {
 				}
 			}
 			if src >= 0 && (tag == tagLink || tag == tagScript || tag == tagImg) {
-				if sv := l.b[l.attrs[src][1].start:l.attrs[src][1].end]; bytes.IndexByte(sv, '?') >= 0 {
+				if sv := l.b[l.attrSpans()[src][1].start:l.attrSpans()[src][1].end]; bytes.IndexByte(sv, '?') >= 0 {
 					classifyAsset(l.attrView(src), &v, &votes)
 				}
 			}
@@ -176,7 +176,7 @@ func (l *lexer) text() []byte {
 // needs no decoding: the string then shares the page's bytes, so a caller that keeps it past the
 // scan clones it.
 func (l *lexer) attrView(i int) string {
-	val := l.b[l.attrs[i][1].start:l.attrs[i][1].end]
+	val := l.b[l.attrSpans()[i][1].start:l.attrSpans()[i][1].end]
 	return attrText(unsafe.String(unsafe.SliceData(val), len(val)))
 }
 

@@ -289,7 +289,7 @@ func (t *treeBuilder) attributes() []html.Attribute {
 		t.attrs = make([]html.Attribute, 0, max(64, lx.nattr))
 		start = 0
 	}
-	for _, kv := range lx.attrs[:lx.nattr] {
+	for _, kv := range lx.attrSpans() {
 		val := attrText(t.str(kv[1]))
 		t.attrs = append(t.attrs, html.Attribute{Key: lowerName(t.str(kv[0])), Val: val})
 	}
