@@ -66,8 +66,7 @@ func StartProcess(t testing.TB, name string, args []string, env []string, ready 
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
-	// Own process group: stopping it reaches the workers a server forks.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	ownProcessGroup(cmd)
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
 		t.Fatalf("testenv.StartProcess %s: %v", name, err)
@@ -147,7 +146,7 @@ func (p *Process) Stop() error {
 			return
 		}
 		pgid := p.cmd.Process.Pid
-		if err := syscall.Kill(-pgid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
+		if err := signalGroup(pgid, false); err != nil && !errors.Is(err, syscall.ESRCH) {
 			p.stopErr = fmt.Errorf("SIGTERM to process group %d: %w", pgid, err)
 		}
 		select {
@@ -155,7 +154,7 @@ func (p *Process) Stop() error {
 			return
 		case <-time.After(stopGrace):
 		}
-		if err := syscall.Kill(-pgid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+		if err := signalGroup(pgid, true); err != nil && !errors.Is(err, syscall.ESRCH) {
 			p.stopErr = fmt.Errorf("SIGKILL to process group %d after %s: %w", pgid, stopGrace, err)
 			return
 		}
