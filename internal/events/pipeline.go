@@ -42,7 +42,7 @@ type Pipeline struct {
 	logEvents bool
 	m         *metrics
 
-	recPool    sync.Pool    // of *[]byte: disk-buffer records of alerts and log records
+	recPool    sync.Pool    // of *recBatch: disk-buffer records of alerts and log records
 	resultPool sync.Pool    // of *resultBuf
 	lastError  atomic.Int64 // unix seconds of the last output error logged, to rate-limit
 	closeOnce  sync.Once
@@ -70,7 +70,7 @@ func NewFromConfig(cfg *config.Config, reg prometheus.Registerer, log *slog.Logg
 		log: log.With("component", "events"),
 		m:   newMetrics(),
 	}
-	p.recPool.New = func() any { b := make([]byte, 0, 4096); return &b }
+	p.recPool.New = func() any { return &recBatch{buf: make([]byte, 0, 4096)} }
 
 	if es != nil {
 		limit := orDefault(es.BufferMaxBytes, defaultBufferMaxBytes)
@@ -142,14 +142,22 @@ func version() string {
 }
 
 // resultBuf is what HandleResult reuses from one probe result to the next: the documents, the
-// events that point into them, and the disk-buffer record of the event being written. The outputs
-// copy what they keep, so nothing of a result outlives its HandleResult.
+// events that point into them, and their disk-buffer records. The outputs copy what they keep, so
+// nothing of a result outlives its HandleResult.
 type resultBuf struct {
 	docs  []byte
 	evs   []ecs.Event
-	rec   []byte
+	recs  recBatch
 	lines [][]byte // the documents for the event file
 	tags  []uint8  // and their datasets
+}
+
+// recBatch is the disk-buffer records of a result's events, appended in one call.
+type recBatch struct {
+	buf     []byte
+	ends    []int // where each event's record ends in buf; -1 when it could not be built
+	entries []diskqueue.Entry
+	errs    []error
 }
 
 // HandleResult records one probe run (and its synthetic steps). It never waits on the network.
@@ -163,9 +171,7 @@ func (p *Pipeline) HandleResult(r probe.Result) {
 		p.m.drop("encode", 1)
 		p.outputError("cannot encode a probe result as an event", err)
 	}
-	for _, ev := range evs {
-		p.putRec(ev, &rb.rec)
-	}
+	p.putRecs(evs, &rb.recs)
 	p.writeFile(evs, &rb.lines, &rb.tags)
 	clear(evs)
 	// A result of many large steps must not pin its buffer for good.
@@ -187,9 +193,9 @@ func (p *Pipeline) HandleAlert(a alerting.Alert) {
 }
 
 func (p *Pipeline) put(ev ecs.Event) {
-	bp := p.recPool.Get().(*[]byte)
-	p.putRec(ev, bp)
-	p.recPool.Put(bp)
+	rb := p.recPool.Get().(*recBatch)
+	p.putRecs([]ecs.Event{ev}, rb)
+	p.recPool.Put(rb)
 	var (
 		docs [][]byte
 		tags []uint8
@@ -197,24 +203,50 @@ func (p *Pipeline) put(ev ecs.Event) {
 	p.writeFile([]ecs.Event{ev}, &docs, &tags)
 }
 
-// putRec counts ev and hands it to the disk buffer, building its record in *rec; writeFile hands
-// it to the event file.
-func (p *Pipeline) putRec(ev ecs.Event, rec *[]byte) {
-	p.m.eventsOf.get(ev.Dataset).Inc()
-	if p.queue != nil {
-		b, err := ecs.AppendRecord((*rec)[:0], ev)
-		if err == nil {
-			class := diskqueue.Droppable
-			if ev.Dataset == ecs.DatasetAlert {
-				class = diskqueue.Keep
-			}
-			err = p.queue.Append(class, ev.Time, b)
+// putRecs counts evs and hands them to the disk buffer in one append, building their records in
+// rb; writeFile hands them to the event file.
+func (p *Pipeline) putRecs(evs []ecs.Event, rb *recBatch) {
+	for _, ev := range evs {
+		p.m.eventsOf.get(ev.Dataset).Inc()
+	}
+	if p.queue == nil || len(evs) == 0 {
+		return
+	}
+	b, ends := rb.buf[:0], rb.ends[:0]
+	var (
+		encErr    error
+		encFailed int
+	)
+	for _, ev := range evs {
+		var err error
+		if b, err = ecs.AppendRecord(b, ev); err != nil {
+			encErr = err
+			encFailed++
+			ends = append(ends, -1)
+			continue
 		}
-		if cap(b) <= 1<<20 {
-			*rec = b[:0]
-		} else {
-			*rec = nil
+		ends = append(ends, len(b))
+	}
+	entries, errs := rb.entries[:0], rb.errs[:0]
+	start := 0
+	for i, ev := range evs {
+		if ends[i] < 0 {
+			continue
 		}
+		class := diskqueue.Droppable
+		if ev.Dataset == ecs.DatasetAlert {
+			class = diskqueue.Keep
+		}
+		entries = append(entries, diskqueue.Entry{Class: class, Time: ev.Time, Data: b[start:ends[i]]})
+		errs = append(errs, nil)
+		start = ends[i]
+	}
+	p.queue.AppendAll(entries, errs)
+	if encFailed > 0 {
+		p.m.drop("buffer_write", encFailed)
+		p.outputError("cannot write an event to the disk buffer; it is lost", encErr)
+	}
+	for _, err := range errs {
 		switch {
 		case err == nil, errors.Is(err, diskqueue.ErrFull):
 			// ErrFull is counted by the queue as dropped{reason="queue_full"}.
@@ -224,6 +256,14 @@ func (p *Pipeline) putRec(ev ecs.Event, rec *[]byte) {
 			p.m.drop("buffer_write", 1)
 			p.outputError("cannot write an event to the disk buffer; it is lost", err)
 		}
+	}
+	clear(entries)
+	clear(errs)
+	rb.entries, rb.errs, rb.ends = entries[:0], errs[:0], ends[:0]
+	if cap(b) <= 1<<20 {
+		rb.buf = b[:0]
+	} else {
+		rb.buf = nil
 	}
 }
 

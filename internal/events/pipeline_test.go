@@ -360,3 +360,37 @@ func TestEventFileIsWrittenWithinTheFlushInterval(t *testing.T) {
 		t.Errorf("shipped{file,probe} = %v, want %d", got, len(results))
 	}
 }
+
+// With Elasticsearch, a probe run's events (a synthetic run is one per step and one for the run)
+// reach the disk buffer in one write, and every one of them is there to ship.
+func TestAProbeRunIsOneWriteToTheDiskBuffer(t *testing.T) {
+	p, err := NewFromConfig(esConfig(t.TempDir(), unresponsive(t)), prometheus.NewRegistry(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	r := probe.Result{Target: probe.Target{Name: "sei-1", URL: "https://sei.exemplo/"}, Probe: probe.Synthetic,
+		Start: time.Now(), Duration: time.Second, OK: true, ID: "run-0"}
+	for _, s := range []string{"entry", "login", "landing", "search", "logout", "after_logout"} {
+		r.Steps = append(r.Steps, probe.Step{Name: s, Duration: 100 * time.Millisecond, OK: true, Status: 200})
+	}
+	p.HandleResult(r) // the first append may start the segment
+	const runs = 20
+	before := syscw(t)
+	for i := 1; i <= runs; i++ {
+		r.ID = "run-" + strconv.Itoa(i)
+		p.HandleResult(r)
+	}
+	if n := syscw(t) - before; n != runs {
+		t.Errorf("%d synthetic runs took %d write calls, want one each", runs, n)
+	}
+	recs := drainQueue(t, p)
+	if want := (runs + 1) * (len(r.Steps) + 1); len(recs) != want {
+		t.Fatalf("%d events in the buffer, want %d", len(recs), want)
+	}
+	for i := 0; i <= runs; i++ {
+		if got := recs[i*(len(r.Steps)+1)]; got.id != "run-"+strconv.Itoa(i) || got.dataset != ecs.DatasetProbe {
+			t.Fatalf("first event of run %d: %+v", i, got)
+		}
+	}
+}

@@ -329,26 +329,120 @@ func (q *Queue) saveCursorLocked() error {
 // Append adds one record. It returns ErrFull when the record is droppable and no room could be
 // made for it, and an error when the disk refuses the write.
 func (q *Queue) Append(class Class, t time.Time, data []byte) error {
-	if len(data) > MaxRecordBytes {
-		return fmt.Errorf("diskqueue: record of %d bytes exceeds the %d-byte limit", len(data), MaxRecordBytes)
+	var err [1]error
+	q.AppendAll([]Entry{{Class: class, Time: t, Data: data}}, err[:])
+	return err[0]
+}
+
+// Entry is one record for AppendAll.
+type Entry struct {
+	Class Class
+	Time  time.Time
+	Data  []byte
+}
+
+// AppendAll adds records in order and sets errs[i] (len(errs) must be len(es)) as Append would
+// return it for es[i]. Records that fit in the tail segment and the budget, which is all of them
+// but at a segment's end or when the queue is full, go to disk in one write: a probe run's events
+// cost one system call instead of one each, with the same guarantee that a returned record is in
+// the file.
+func (q *Queue) AppendAll(es []Entry, errs []error) {
+	var total int64
+	for i, e := range es {
+		errs[i] = nil
+		if len(e.Data) > MaxRecordBytes {
+			errs[i] = fmt.Errorf("diskqueue: record of %d bytes exceeds the %d-byte limit", len(e.Data), MaxRecordBytes)
+		}
+		total += int64(headerSize + len(e.Data))
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.closed {
-		return ErrClosed
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = ErrClosed
+			}
+		}
+		return
 	}
-	if q.opts.MaxBytes > 0 && !q.makeRoomLocked(int64(headerSize+len(data)), class) {
-		q.droppedFull++
-		return ErrFull
+	tail := q.segs[len(q.segs)-1]
+	fits := (q.opts.MaxBytes <= 0 || q.bytesLocked()+total <= q.opts.MaxBytes) &&
+		tail.size+total <= q.opts.SegmentBytes
+	written := false
+	if fits && len(es) > 1 {
+		b := q.wbuf[:0]
+		for i, e := range es {
+			if errs[i] == nil {
+				b = appendRecord(b, e.Class, e.Time.UnixNano(), e.Data)
+			}
+		}
+		if err := q.writeTailLocked(b); err != nil {
+			for i := range errs {
+				if errs[i] == nil {
+					errs[i] = err
+				}
+			}
+		} else {
+			for i, e := range es {
+				if errs[i] == nil {
+					q.countLocked(tail, e)
+					written = true
+				}
+			}
+		}
+	} else {
+		for i, e := range es {
+			if errs[i] != nil {
+				continue
+			}
+			if q.opts.MaxBytes > 0 && !q.makeRoomLocked(int64(headerSize+len(e.Data)), e.Class) {
+				q.droppedFull++
+				errs[i] = ErrFull
+				continue
+			}
+			if errs[i] = q.writeLocked(e.Class, e.Time.UnixNano(), e.Data); errs[i] == nil {
+				written = true
+			}
+		}
 	}
-	if err := q.writeLocked(class, t.UnixNano(), data); err != nil {
-		return err
+	if written {
+		select {
+		case q.ready <- struct{}{}:
+		default:
+		}
 	}
-	select {
-	case q.ready <- struct{}{}:
-	default:
+}
+
+func appendRecord(b []byte, class Class, nanos int64, data []byte) []byte {
+	h := len(b)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(data)))
+	b = append(b, 0, 0, 0, 0, byte(class))
+	b = binary.LittleEndian.AppendUint64(b, uint64(nanos))
+	b = append(b, data...)
+	binary.LittleEndian.PutUint32(b[h+4:h+8], recordCRC(b[h+8:h+17], data))
+	return b
+}
+
+// writeTailLocked writes whole records to the tail segment, keeping b as the next buffer.
+func (q *Queue) writeTailLocked(b []byte) error {
+	if cap(b) <= 1<<20 {
+		q.wbuf = b[:0]
+	}
+	if _, err := q.tail.Write(b); err != nil {
+		// Cut whatever part of the records reached the file so the segment stays parseable.
+		_ = q.tail.Truncate(q.segs[len(q.segs)-1].size)
+		return fmt.Errorf("diskqueue: write to event buffer: %w", err)
 	}
 	return nil
+}
+
+func (q *Queue) countLocked(tail *segment, e Entry) {
+	tail.size += int64(headerSize + len(e.Data))
+	tail.count++
+	if e.Class == Keep {
+		tail.keepCount++
+	}
+	q.dirty = true
 }
 
 func (q *Queue) writeLocked(class Class, nanos int64, data []byte) error {
@@ -360,26 +454,10 @@ func (q *Queue) writeLocked(class Class, nanos int64, data []byte) error {
 		}
 		tail = q.segs[len(q.segs)-1]
 	}
-	b := q.wbuf[:0]
-	b = binary.LittleEndian.AppendUint32(b, uint32(len(data)))
-	b = append(b, 0, 0, 0, 0, byte(class))
-	b = binary.LittleEndian.AppendUint64(b, uint64(nanos))
-	b = append(b, data...)
-	binary.LittleEndian.PutUint32(b[4:8], recordCRC(b[8:17], data))
-	if _, err := q.tail.Write(b); err != nil {
-		// Cut whatever part of the record reached the file so the segment stays parseable.
-		_ = q.tail.Truncate(tail.size)
-		return fmt.Errorf("diskqueue: write to event buffer: %w", err)
+	if err := q.writeTailLocked(appendRecord(q.wbuf[:0], class, nanos, data)); err != nil {
+		return err
 	}
-	if cap(b) <= 1<<20 {
-		q.wbuf = b[:0]
-	}
-	tail.size += size
-	tail.count++
-	if class == Keep {
-		tail.keepCount++
-	}
-	q.dirty = true
+	q.countLocked(tail, Entry{Class: class, Data: data})
 	return nil
 }
 

@@ -322,3 +322,85 @@ func TestConcurrentWritersOneConsumer(t *testing.T) {
 		t.Fatalf("consumed %d of %d", len(seen), writers*each)
 	}
 }
+
+// AppendAll stores what Append would, record by record: in order, with class and time, and with
+// Append's error for each record it could not store.
+func TestAppendAllStoresEachRecordAsAppendWould(t *testing.T) {
+	rec := func(class Class, s string) Entry {
+		return Entry{Class: class, Time: time.Unix(int64(len(s)), 7), Data: []byte(s)}
+	}
+	tooBig := Entry{Class: Droppable, Time: time.Unix(1, 0), Data: make([]byte, MaxRecordBytes+1)}
+	cases := []struct {
+		name    string
+		opts    Options
+		before  int // Keep records of 24 bytes appended first
+		batch   []Entry
+		close   bool
+		want    []string // payloads read back
+		wantErr []error  // per record; nil entries mean stored
+		segs    int      // at least this many segments afterwards
+	}{
+		{name: "a probe run's records",
+			batch: []Entry{rec(Droppable, "run"), rec(Droppable, "step-login"), rec(Keep, "alert")},
+			want:  []string{"run", "step-login", "alert"}, wantErr: make([]error, 3), segs: 1},
+		{name: "an oversized record is refused, the others stored",
+			batch: []Entry{rec(Droppable, "a"), tooBig, rec(Droppable, "c")},
+			want:  []string{"a", "c"}, wantErr: []error{nil, errTooBig, nil}, segs: 1},
+		{name: "a batch crossing the segment size starts a new segment",
+			opts:  Options{SegmentBytes: 60},
+			batch: []Entry{rec(Droppable, "one-xxxxxxxxxx"), rec(Droppable, "two-xxxxxxxxxx"), rec(Droppable, "three-xxxxxxxx")},
+			want:  []string{"one-xxxxxxxxxx", "two-xxxxxxxxxx", "three-xxxxxxxx"}, wantErr: make([]error, 3), segs: 2},
+		{name: "a full queue of alerts refuses probe events and keeps alerts",
+			opts: Options{MaxBytes: 300, SegmentBytes: 100}, before: 20,
+			batch: []Entry{rec(Droppable, "p1"), rec(Keep, "k-new"), rec(Droppable, "p2")},
+			want:  []string{"k-new"}, wantErr: []error{ErrFull, nil, ErrFull}},
+		{name: "a closed queue refuses all",
+			close: true, batch: []Entry{rec(Droppable, "a"), rec(Keep, "b")},
+			wantErr: []error{ErrClosed, ErrClosed}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			q := open(t, t.TempDir(), tc.opts)
+			appendN(t, q, Keep, "k", 0, tc.before)
+			if tc.close {
+				if err := q.Close(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			errs := make([]error, len(tc.batch))
+			q.AppendAll(tc.batch, errs)
+			for i, err := range errs {
+				switch want := tc.wantErr[i]; {
+				case want == errTooBig && (err == nil || !strings.Contains(err.Error(), "exceeds")):
+					t.Errorf("record %d: error %v, want the size limit's", i, err)
+				case want != errTooBig && !errors.Is(err, want) && err != want:
+					t.Errorf("record %d: error %v, want %v", i, err, want)
+				}
+			}
+			if tc.close {
+				return
+			}
+			if st := q.Stats(); st.Segments < tc.segs {
+				t.Errorf("%d segments, want at least %d", st.Segments, tc.segs)
+			}
+			recs, _, err := q.Next(nil, nil, 1<<20)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range recs[tc.before:] {
+				got = append(got, string(r.Data))
+				for _, e := range tc.batch {
+					if string(e.Data) == string(r.Data) && (r.Class != e.Class || !r.Time.Equal(e.Time)) {
+						t.Errorf("%s read back as class %d time %v, written as %d %v", r.Data, r.Class, r.Time, e.Class, e.Time)
+					}
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("read back %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+var errTooBig = errors.New("record over MaxRecordBytes")
