@@ -13,9 +13,11 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -42,6 +44,11 @@ type result struct {
 	AllocsPerProbe     float64 `json:"allocs_per_probe"`
 	Goroutines         float64 `json:"goroutines"`
 	SeisimCores        float64 `json:"seisim_cpu_cores"`
+	// With --es: events handed to the pipeline and shipped to the store per second over the
+	// window, and the disk buffer's backlog at its end.
+	EventsPerSecond  float64 `json:"events_per_second,omitempty"`
+	ShippedPerSecond float64 `json:"es_shipped_per_second,omitempty"`
+	QueueEvents      float64 `json:"es_queue_events,omitempty"`
 }
 
 func main() {
@@ -57,6 +64,7 @@ func main() {
 	hosts := flag.Int("hosts", 254, "loopback addresses seisim spreads the fleet over (seisim --hosts): a real fleet is many hosts; every connection to one address and port makes the kernel search for a free source port among tens of thousands in TIME_WAIT, a cost production never pays (0: one address)")
 	profile := flag.String("profile", "", "directory for CPU profiles of the window (cpu-N.pprof for vigia, seisim-cpu-N.pprof) and vigia's heap profile at its end (heap-N.pprof)")
 	cpus := flag.Int("vigia-cpus", 0, "GOMAXPROCS for vigia, set in its environment, which turns off vigia's own sizing of it to its load (0: vigia sizes it)")
+	es := flag.String("es", "", "Elasticsearch-compatible store to ship the events to, as production does (http://user:password@host:port/path); the table then adds events shipped per second and the disk buffer's backlog at the window's end")
 	flag.Parse()
 
 	var results []result
@@ -70,7 +78,8 @@ func main() {
 		if sched.loggedIn <= 0 {
 			sched.loggedIn = sched.interval
 		}
-		r, err := run(*bin, n, strings.Split(*probes, ","), sched, *warmup, *window, *concurrency, *hosts, *cpus, *profile)
+		r, err := run(n, options{bin: *bin, probes: strings.Split(*probes, ","), sched: sched, warmup: *warmup, window: *window,
+			concurrency: *concurrency, hosts: *hosts, cpus: *cpus, profile: *profile, es: *es})
 		if err != nil {
 			fatal("%d instances: %v", n, err)
 		}
@@ -117,7 +126,18 @@ func (s schedule) perSecond(n int, probes []string) float64 {
 	return r
 }
 
-func run(bin string, n int, probes []string, sched schedule, warmup, window time.Duration, concurrency, hosts, cpus int, profile string) (result, error) {
+// options is one bench run's settings, from the command line.
+type options struct {
+	bin                      string
+	probes                   []string
+	sched                    schedule
+	warmup, window           time.Duration
+	concurrency, hosts, cpus int
+	profile, es              string
+}
+
+func run(n int, o options) (result, error) {
+	bin, probes, sched, warmup, window, hosts, cpus, profile := o.bin, o.probes, o.sched, o.warmup, o.window, o.hosts, o.cpus, o.profile
 	r := result{Instances: n, ProbesPerInstance: len(probes), IntervalSeconds: sched.interval.Seconds()}
 	if sched.loggedIn != sched.interval {
 		r.LoggedInIntervalS = sched.loggedIn.Seconds()
@@ -147,7 +167,7 @@ func run(bin string, n int, probes []string, sched schedule, warmup, window time
 		return r, fmt.Errorf("seisim: %w", err)
 	}
 	cfg := filepath.Join(dir, "vigia.yaml")
-	if err := writeConfig(cfg, targets, dir, probes, sched, concurrency); err != nil {
+	if err := writeConfig(cfg, targets, dir, o); err != nil {
 		return r, err
 	}
 	args := []string{"run", "--config", cfg, "--listen", fmt.Sprintf("127.0.0.1:%d", vigiaPort), "--log.level", "warn"}
@@ -236,6 +256,12 @@ func run(bin string, n int, probes []string, sched schedule, warmup, window time
 	r.VigiaCPUs = int(sum(m1, "go_sched_gomaxprocs_threads"))
 	r.LagP50 = quantile(m0, m1, "vigia_probe_start_lag_seconds", 0.50)
 	r.LagP99 = quantile(m0, m1, "vigia_probe_start_lag_seconds", 0.99)
+	if o.es != "" {
+		r.EventsPerSecond = (sum(m1, "vigia_events_total") - sum(m0, "vigia_events_total")) / dt
+		r.ShippedPerSecond = (sumMatching(m1, "vigia_events_shipped_total", `output="elasticsearch"`, true) -
+			sumMatching(m0, "vigia_events_shipped_total", `output="elasticsearch"`, true)) / dt
+		r.QueueEvents = sum(m1, "vigia_events_queue_events")
+	}
 	return r, nil
 }
 
@@ -285,7 +311,8 @@ func waitFile(path string, d time.Duration) error {
 	return fmt.Errorf("%s not written within %s", path, d)
 }
 
-func writeConfig(path, targets, dir string, probes []string, sched schedule, concurrency int) error {
+func writeConfig(path, targets, dir string, o options) error {
+	probes, sched, concurrency := o.probes, o.sched, o.concurrency
 	data, err := os.ReadFile(targets)
 	if err != nil {
 		return err
@@ -307,6 +334,16 @@ func writeConfig(path, targets, dir string, probes []string, sched schedule, con
 	b.WriteString("probes:\n")
 	for _, p := range []string{"health", "version", "modules", "synthetic"} {
 		fmt.Fprintf(&b, "  %s: {enabled: %t, interval: %s}\n", p, on[p], sched.of(p))
+	}
+	if o.es != "" {
+		u, err := url.Parse(o.es)
+		if err != nil || u.Host == "" {
+			return fmt.Errorf("--es %q: want http://user:password@host:port/path", o.es)
+		}
+		pw, _ := u.User.Password()
+		user := u.User.Username()
+		u.User = nil
+		fmt.Fprintf(&b, "outputs:\n  elasticsearch: {addresses: [%q], username: %q, password: %q}\n", u.String(), user, pw)
 	}
 	b.WriteString("probes_search_placeholder: null\n")
 	b.WriteString("fleet:\n  defaults:\n    credentials: {username: monitor, password: monitor123, orgao: \"0\"}\n")
@@ -448,11 +485,20 @@ func rssMiB(pid int) float64 {
 }
 
 func printTable(w io.Writer, rs []result) {
-	fmt.Fprintf(w, "\n%-10s %9s %9s %8s %9s %9s %9s %8s %6s %12s %9s %10s %8s %8s\n", "instances", "probes/s", "expected", "failed", "lag p50", "lag p99",
+	es := slices.ContainsFunc(rs, func(r result) bool { return r.EventsPerSecond > 0 })
+	fmt.Fprintf(w, "\n%-10s %9s %9s %8s %9s %9s %9s %8s %6s %12s %9s %10s %8s %8s", "instances", "probes/s", "expected", "failed", "lag p50", "lag p99",
 		"first(s)", "cores", "procs", "cpu s/1000", "RSS MiB", "allocs/pr", "gorout.", "seisim")
+	if es {
+		fmt.Fprintf(w, " %9s %9s %9s", "events/s", "shipped/s", "backlog")
+	}
+	fmt.Fprintln(w)
 	for _, r := range rs {
-		fmt.Fprintf(w, "%-10d %9.1f %9.1f %7.1f%% %8.3fs %8.3fs %9.2f %8.3f %6d %12.3f %9.1f %10.0f %8.0f %8.3f\n",
+		fmt.Fprintf(w, "%-10d %9.1f %9.1f %7.1f%% %8.3fs %8.3fs %9.2f %8.3f %6d %12.3f %9.1f %10.0f %8.0f %8.3f",
 			r.Instances, r.ProbesPerSecond, r.ExpectedPerSecond, 100*r.FailedShare, r.LagP50, r.LagP99, r.StartToFirstProbeS,
 			r.VigiaCores, r.VigiaCPUs, r.CPUSecondsPer1000, r.VigiaRSSMiB, r.AllocsPerProbe, r.Goroutines, r.SeisimCores)
+		if es {
+			fmt.Fprintf(w, " %9.1f %9.1f %9.0f", r.EventsPerSecond, r.ShippedPerSecond, r.QueueEvents)
+		}
+		fmt.Fprintln(w)
 	}
 }

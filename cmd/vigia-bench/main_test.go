@@ -28,7 +28,7 @@ func TestWriteConfigSchedule(t *testing.T) {
 		{schedule{interval: time.Minute, loggedIn: 5 * time.Minute}, 5 * time.Minute, 1.0/60 + 3.0/300},
 	} {
 		path := filepath.Join(dir, "vigia.yaml")
-		if err := writeConfig(path, targets, dir, probes, tc.sched, 0); err != nil {
+		if err := writeConfig(path, targets, dir, options{probes: probes, sched: tc.sched}); err != nil {
 			t.Fatal(err)
 		}
 		cfg, err := config.Load(path)
@@ -50,5 +50,36 @@ func TestWriteConfigSchedule(t *testing.T) {
 		if got := tc.sched.perSecond(1, probes); got < tc.perSecond*0.999 || got > tc.perSecond*1.001 {
 			t.Errorf("%+v: %f runs per second per instance, want %f", tc.sched, got, tc.perSecond)
 		}
+	}
+}
+
+// With --es the bench ships to the store as production does: the address without the user, who
+// is given as username and password.
+func TestWriteConfigShipsToTheStore(t *testing.T) {
+	dir := t.TempDir()
+	targets := filepath.Join(dir, "targets.yaml")
+	if err := os.WriteFile(targets, []byte("instances:\n  - name: \"orgao-0001\"\n    url: \"http://127.0.1.1:9/orgao-0001\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "vigia.yaml")
+	o := options{probes: []string{"health"}, sched: schedule{interval: time.Minute, loggedIn: time.Minute},
+		es: "http://admin:s3cr%40t@127.0.0.1:4080/es"}
+	if err := writeConfig(path, targets, dir, o); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatalf("the bench wrote a config vigia refuses: %v", err)
+	}
+	es := cfg.Outputs.Elasticsearch
+	if es == nil {
+		t.Fatal("no outputs.elasticsearch")
+	}
+	if len(es.Addresses) != 1 || es.Addresses[0] != "http://127.0.0.1:4080/es" || es.Username != "admin" || es.Password.Reveal() != "s3cr@t" {
+		t.Errorf("elasticsearch output: addresses %v, username %q", es.Addresses, es.Username)
+	}
+	o.es = "127.0.0.1:4080"
+	if err := writeConfig(path, targets, dir, o); err == nil {
+		t.Error("an --es without a scheme was accepted")
 	}
 }
