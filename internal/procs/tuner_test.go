@@ -69,6 +69,12 @@ func TestTunerFollowsTheLoad(t *testing.T) {
 			{30 * time.Second, work(0.3), 2},
 			{2 * time.Minute, work(0.3), 1},
 		}, 0},
+		{"a processor a burst added goes back, although on two the same work costs more", 2, []phase{
+			{time.Minute, work(0.52), 1},
+			{12 * time.Second, work(0.95), 2},
+			{2 * time.Minute, work(0.52), 1},
+			{3 * time.Minute, work(0.52), 1},
+		}, 3},
 		{"just over the raise line at one processor does not swing back and forth", 2, []phase{
 			{time.Minute, work(0.72), 2},
 			{5 * time.Minute, work(0.72), 2},
