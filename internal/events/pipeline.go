@@ -155,7 +155,7 @@ type resultBuf struct {
 // recBatch is the disk-buffer records of a result's events, appended in one call.
 type recBatch struct {
 	buf     []byte
-	ends    []int // where each event's record ends in buf; -1 when it could not be built
+	ends    []int // where each entry's record ends in buf
 	entries []diskqueue.Entry
 	errs    []error
 }
@@ -212,7 +212,9 @@ func (p *Pipeline) putRecs(evs []ecs.Event, rb *recBatch) {
 	if p.queue == nil || len(evs) == 0 {
 		return
 	}
-	b, ends := rb.buf[:0], rb.ends[:0]
+	// Records are appended to one buffer, which may move as it grows: the entries take their
+	// slices of it once it is complete.
+	b, ends, entries := rb.buf[:0], rb.ends[:0], rb.entries[:0]
 	var (
 		encErr    error
 		encFailed int
@@ -222,29 +224,25 @@ func (p *Pipeline) putRecs(evs []ecs.Event, rb *recBatch) {
 		if b, err = ecs.AppendRecord(b, ev); err != nil {
 			encErr = err
 			encFailed++
-			ends = append(ends, -1)
-			continue
-		}
-		ends = append(ends, len(b))
-	}
-	entries, errs := rb.entries[:0], rb.errs[:0]
-	start := 0
-	for i, ev := range evs {
-		if ends[i] < 0 {
 			continue
 		}
 		class := diskqueue.Droppable
 		if ev.Dataset == ecs.DatasetAlert {
 			class = diskqueue.Keep
 		}
-		entries = append(entries, diskqueue.Entry{Class: class, Time: ev.Time, Data: b[start:ends[i]]})
-		errs = append(errs, nil)
+		entries = append(entries, diskqueue.Entry{Class: class, Time: ev.Time})
+		ends = append(ends, len(b))
+	}
+	start := 0
+	for i := range entries {
+		entries[i].Data = b[start:ends[i]]
 		start = ends[i]
 	}
+	errs := append(rb.errs[:0], make([]error, len(entries))...)
 	p.queue.AppendAll(entries, errs)
 	if encFailed > 0 {
 		p.m.drop("buffer_write", encFailed)
-		p.outputError("cannot write an event to the disk buffer; it is lost", encErr)
+		p.outputError("cannot build the disk-buffer record of an event; it is lost", encErr)
 	}
 	for _, err := range errs {
 		switch {

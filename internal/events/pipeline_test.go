@@ -394,3 +394,31 @@ func TestAProbeRunIsOneWriteToTheDiskBuffer(t *testing.T) {
 		}
 	}
 }
+
+// An event whose buffer record cannot be built (an id over 255 bytes) is counted as dropped, each
+// one, and does not keep the run's other events out of the buffer.
+func TestUnbuildableRecordsAreCountedAndTheRestBuffered(t *testing.T) {
+	p, err := NewFromConfig(esConfig(t.TempDir(), unresponsive(t)), prometheus.NewRegistry(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	r := probe.Result{Target: probe.Target{Name: "sei-1", URL: "https://sei.exemplo/"}, Probe: probe.Synthetic,
+		Start: time.Now(), Duration: time.Second, OK: true, ID: strings.Repeat("x", 300)}
+	for _, s := range []string{"entry", "login"} {
+		r.Steps = append(r.Steps, probe.Step{Name: s, Duration: 100 * time.Millisecond, OK: true, Status: 200})
+	}
+	p.HandleResult(r)
+	r.ID = "run-ok"
+	p.HandleResult(r)
+	p.m.mu.Lock()
+	dropped := p.m.dropped["buffer_write"]
+	p.m.mu.Unlock()
+	if dropped != 3 {
+		t.Errorf("dropped{reason=buffer_write} = %v, want the long run's 3 events", dropped)
+	}
+	recs := drainQueue(t, p)
+	if len(recs) != 3 || recs[0].id != "run-ok" {
+		t.Fatalf("buffer holds %+v, want the 3 events of run-ok", recs)
+	}
+}

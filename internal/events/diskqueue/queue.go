@@ -385,7 +385,7 @@ func (q *Queue) AppendAll(es []Entry, errs []error) {
 		} else {
 			for i, e := range es {
 				if errs[i] == nil {
-					q.countLocked(tail, e)
+					q.countLocked(tail, e.Class, len(e.Data))
 					written = true
 				}
 			}
@@ -436,10 +436,11 @@ func (q *Queue) writeTailLocked(b []byte) error {
 	return nil
 }
 
-func (q *Queue) countLocked(tail *segment, e Entry) {
-	tail.size += int64(headerSize + len(e.Data))
+// countLocked accounts for a record of n payload bytes written to the tail segment.
+func (q *Queue) countLocked(tail *segment, class Class, n int) {
+	tail.size += int64(headerSize + n)
 	tail.count++
-	if e.Class == Keep {
+	if class == Keep {
 		tail.keepCount++
 	}
 	q.dirty = true
@@ -457,7 +458,7 @@ func (q *Queue) writeLocked(class Class, nanos int64, data []byte) error {
 	if err := q.writeTailLocked(appendRecord(q.wbuf[:0], class, nanos, data)); err != nil {
 		return err
 	}
-	q.countLocked(tail, Entry{Class: class, Data: data})
+	q.countLocked(tail, class, len(data))
 	return nil
 }
 

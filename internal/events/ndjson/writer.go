@@ -131,8 +131,9 @@ func (w *Writer) files() ([]string, error) {
 }
 
 // Write queues documents, each to be a line of the file; tags, when not nil, names each for
-// Written, which reports the write's outcome. Write itself fails only after Close (ErrClosed). Documents are written in the order Write received them, as whole lines: concurrent
-// readers (tail -f, Filebeat) never see half a line.
+// Written, which reports the write's outcome. Write itself fails only after Close (ErrClosed).
+// Documents are written in the order Write received them, as whole lines: concurrent readers
+// (tail -f, Filebeat) never see half a line.
 //
 // With a FlushInterval, the documents of every probe run in that interval go out in one write.
 // Why: a write to a file is a system call Go's runtime treats as possibly blocking, and each one
