@@ -297,12 +297,7 @@ func TestRunsOfAFlushIntervalAreOneWriteToTheEventFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = p.Close() })
-	r := probe.Result{Target: probe.Target{Name: "sei-1", URL: "https://sei.exemplo/"}, Probe: probe.Synthetic,
-		Start: time.Now(), Duration: time.Second, OK: true}
-	for _, s := range []string{"entry", "login", "landing", "search", "logout", "after_logout"} {
-		r.Steps = append(r.Steps, probe.Step{Name: s, Duration: 100 * time.Millisecond, OK: true, Status: 200})
-	}
-	r.ID = "run-0"
+	r := syntheticRun("run-0", "entry", "login", "landing", "search", "logout", "after_logout")
 	p.HandleResult(r)
 	p.file.Flush() // opens the file
 	const runs = 50
@@ -369,11 +364,7 @@ func TestAProbeRunIsOneWriteToTheDiskBuffer(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = p.Close() })
-	r := probe.Result{Target: probe.Target{Name: "sei-1", URL: "https://sei.exemplo/"}, Probe: probe.Synthetic,
-		Start: time.Now(), Duration: time.Second, OK: true, ID: "run-0"}
-	for _, s := range []string{"entry", "login", "landing", "search", "logout", "after_logout"} {
-		r.Steps = append(r.Steps, probe.Step{Name: s, Duration: 100 * time.Millisecond, OK: true, Status: 200})
-	}
+	r := syntheticRun("run-0", "entry", "login", "landing", "search", "logout", "after_logout")
 	p.HandleResult(r) // the first append may start the segment
 	const runs = 20
 	before := syscw(t)
@@ -403,11 +394,7 @@ func TestUnbuildableRecordsAreCountedAndTheRestBuffered(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = p.Close() })
-	r := probe.Result{Target: probe.Target{Name: "sei-1", URL: "https://sei.exemplo/"}, Probe: probe.Synthetic,
-		Start: time.Now(), Duration: time.Second, OK: true, ID: strings.Repeat("x", 300)}
-	for _, s := range []string{"entry", "login"} {
-		r.Steps = append(r.Steps, probe.Step{Name: s, Duration: 100 * time.Millisecond, OK: true, Status: 200})
-	}
+	r := syntheticRun(strings.Repeat("x", 300), "entry", "login")
 	p.HandleResult(r)
 	r.ID = "run-ok"
 	p.HandleResult(r)
@@ -421,4 +408,15 @@ func TestUnbuildableRecordsAreCountedAndTheRestBuffered(t *testing.T) {
 	if len(recs) != 3 || recs[0].id != "run-ok" {
 		t.Fatalf("buffer holds %+v, want the 3 events of run-ok", recs)
 	}
+}
+
+// syntheticRun is a successful synthetic run of sei-1 with the named steps: one event per step and
+// one for the run.
+func syntheticRun(id string, steps ...string) probe.Result {
+	r := probe.Result{Target: probe.Target{Name: "sei-1", URL: "https://sei.exemplo/"}, Probe: probe.Synthetic,
+		Start: time.Now(), Duration: time.Second, OK: true, ID: id}
+	for _, s := range steps {
+		r.Steps = append(r.Steps, probe.Step{Name: s, Duration: 100 * time.Millisecond, OK: true, Status: 200})
+	}
+	return r
 }
